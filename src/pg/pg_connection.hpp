@@ -1,0 +1,111 @@
+#pragma once
+// PgConnection: one non-blocking libpq connection driven by an Asio executor. PQsocket is
+// wrapped in a stream_descriptor (which never closes it: libpq owns the fd); readiness drives
+// PQconnectPoll, PQflush, PQconsumeInput and PQgetResult, so no call ever blocks the loop.
+//
+// Threading: every method must be called on `executor` (a strand), and every callback runs
+// there. Callbacks may call back into the connection (e.g. send the next query). Queries are
+// queued and run one at a time, in order. Not copyable; always held by shared_ptr.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deltacast::pg {
+
+struct ResultDeleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+/// The outcome of one query: every result libpq returned (several for a multi-statement
+/// string), or the error text of the first failing one.
+struct QueryOutcome {
+    std::vector<ResultPtr> results;
+    std::string error;  // empty on success
+    bool ok() const { return error.empty(); }
+};
+
+using Params = std::vector<std::optional<std::string>>;
+
+class PgConnection : public std::enable_shared_from_this<PgConnection> {
+public:
+    using ConnectHandler = std::function<void(const std::string& error)>;
+    using QueryHandler = std::function<void(QueryOutcome)>;
+    using NotifyHandler = std::function<void(std::string_view channel, std::string_view payload)>;
+    using LostHandler = std::function<void(const std::string& error)>;
+
+    PgConnection(boost::asio::any_io_executor executor, std::string conninfo,
+                 std::string application_name);
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
+
+    /// Starts connecting; `done("")` once usable, `done(error)` on failure or timeout.
+    void connect(std::chrono::milliseconds timeout, ConnectHandler done);
+
+    /// Queues `sql` (text parameters, text results). Without params a multi-statement string is
+    /// allowed. `done` always runs exactly once, with an error if the connection is lost.
+    void query(std::string sql, Params params, QueryHandler done);
+
+    void on_notify(NotifyHandler h) { notify_handler_ = std::move(h); }
+    /// Runs once when an established connection breaks (not for a failed connect).
+    void on_lost(LostHandler h) { lost_handler_ = std::move(h); }
+
+    /// Closes now; pending queries fail with "connection closed". No lost handler is called.
+    void close();
+
+    bool is_open() const { return conn_ != nullptr && established_; }
+    int backend_pid() const { return conn_ ? PQbackendPID(conn_) : 0; }
+    /// Escapes an identifier (a channel name) with PQescapeIdentifier; "" on failure.
+    std::string escape_identifier(std::string_view name) const;
+
+private:
+    struct Job {
+        std::string sql;
+        Params params;
+        QueryHandler done;
+    };
+
+    void poll_connect();
+    void wait_connect(bool for_write);
+    void finish_connect(const std::string& error);
+    bool sync_descriptor();
+    void start_next_job();
+    void flush_output();
+    void wait_readable();
+    void on_readable();
+    void drain_notifications();
+    void collect_results();
+    void fail(const std::string& error);
+    void fail_jobs(const std::string& error);
+
+    boost::asio::any_io_executor executor_;
+    std::string conninfo_;
+    std::string application_name_;
+    PGconn* conn_ = nullptr;
+    bool established_ = false;
+    bool reading_ = false;
+    bool writing_ = false;
+    boost::asio::posix::stream_descriptor socket_;
+    int socket_fd_ = -1;
+    boost::asio::steady_timer connect_timer_;
+    ConnectHandler connect_done_;
+    std::deque<Job> jobs_;
+    bool job_running_ = false;
+    QueryOutcome current_;
+    NotifyHandler notify_handler_;
+    LostHandler lost_handler_;
+};
+
+}  // namespace deltacast::pg

@@ -1,0 +1,71 @@
+#pragma once
+// QueryPool: a small pool of PgConnections (application_name `deltacast/query`) that runs
+// parameterised queries without blocking the loop. Jobs wait in one FIFO queue and go to the
+// first idle connection; a lost connection fails its job and is reconnected with backoff.
+// Each connection sets statement_timeout so a slow query cannot pin it forever.
+//
+// Threading: all methods must be called on the core strand given at construction; callbacks
+// run there. Callbacks may enqueue more queries.
+
+#include "pg/pg_connection.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deltacast {
+struct Metrics;
+struct PostgresConfig;
+}  // namespace deltacast
+
+namespace deltacast::pg {
+
+class QueryPool {
+public:
+    using Handler = std::function<void(QueryOutcome)>;
+
+    QueryPool(boost::asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics);
+    ~QueryPool();
+
+    void start();
+    void stop();
+
+    /// Runs `sql` with text `params` on some connection; `done` runs exactly once. Query time
+    /// and errors are counted in the metrics.
+    void run(std::string sql, Params params, Handler done);
+
+    std::size_t queued() const { return queue_.size(); }
+
+private:
+    struct Slot {
+        std::shared_ptr<PgConnection> conn;
+        bool ready = false;
+        bool busy = false;
+        int failures = 0;
+        std::unique_ptr<boost::asio::steady_timer> retry;
+    };
+    struct Job {
+        std::string sql;
+        Params params;
+        Handler done;
+    };
+
+    void connect(std::size_t index);
+    void schedule_reconnect(std::size_t index);
+    void dispatch();
+    void run_on(std::size_t index, Job job);
+
+    boost::asio::any_io_executor core_;
+    const PostgresConfig& config_;
+    Metrics& metrics_;
+    std::vector<Slot> slots_;
+    std::deque<Job> queue_;
+    bool stopped_ = false;
+};
+
+}  // namespace deltacast::pg

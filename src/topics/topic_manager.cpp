@@ -1,0 +1,255 @@
+#include "topics/topic_manager.hpp"
+
+#include "app/config.hpp"
+#include "util/log.hpp"
+#include "util/metrics.hpp"
+
+#include <algorithm>
+
+namespace deltacast::topics {
+
+struct TopicManager::Op {
+    std::vector<Topic> topics;
+    SubscribeDone done;
+    std::size_t remaining = 0;
+    bool finished = false;
+    Scheduler::TimerId deadline = 0;
+};
+
+struct TopicManager::State {
+    Topic topic;
+    int refs = 0;
+    bool active = false;            // LISTEN confirmed on the current connection
+    bool listen_requested = false;  // a LISTEN is on its way
+    std::vector<std::shared_ptr<Op>> waiters;
+    Scheduler::TimerId linger = 0;
+    Scheduler::TimerId window = 0;  // the open window's close timer
+    EntityIds ids;                  // gathered by the open window
+};
+
+namespace {
+log::RateLimit malformed_log_limit(10, std::chrono::seconds(10));
+}
+
+TopicManager::TopicManager(const Config& config, Notifier& notifier, Scheduler& scheduler,
+                           WindowSink& sink, Metrics& metrics)
+    : config_(config), notifier_(notifier), scheduler_(scheduler), sink_(sink),
+      metrics_(metrics) {}
+
+TopicManager::~TopicManager() = default;
+
+int TopicManager::refs(const std::string& key) const {
+    const auto it = topics_.find(key);
+    return it == topics_.end() ? 0 : it->second.refs;
+}
+
+bool TopicManager::active(const std::string& key) const {
+    const auto it = topics_.find(key);
+    return it != topics_.end() && it->second.active;
+}
+
+void TopicManager::subscribe(const std::vector<Topic>& topics, SubscribeDone done) {
+    if (!notifier_.connected()) {
+        done(SubscribeStatus::Unavailable);
+        return;
+    }
+    auto op = std::make_shared<Op>();
+    op->topics = topics;
+    op->done = std::move(done);
+    for (const Topic& topic : topics) {
+        State& state = acquire(topic);
+        if (state.active) {
+            continue;
+        }
+        ++op->remaining;
+        state.waiters.push_back(op);
+        if (!state.listen_requested) {
+            state.listen_requested = true;
+            notifier_.listen(topic.channel,
+                             [this, key = topic.key](bool ok) { on_listen_result(key, ok); });
+        }
+    }
+    if (op->remaining == 0) {
+        finish(op, SubscribeStatus::Ok);
+        return;
+    }
+    op->deadline = scheduler_.schedule_after(
+        std::chrono::milliseconds(config_.server.subscribe_timeout_ms),
+        [this, op] { finish(op, SubscribeStatus::Timeout); });
+}
+
+TopicManager::State& TopicManager::acquire(const Topic& topic) {
+    auto [it, inserted] = topics_.try_emplace(topic.key);
+    State& state = it->second;
+    if (inserted) {
+        state.topic = topic;
+        state.ids.resize(topic.kind->entities.size());
+        metrics_.topics.store(static_cast<std::int64_t>(topics_.size()));
+    }
+    ++state.refs;
+    if (state.linger != 0) {
+        scheduler_.cancel(state.linger);
+        state.linger = 0;
+    }
+    return state;
+}
+
+void TopicManager::on_listen_result(const std::string& key, bool ok) {
+    const auto it = topics_.find(key);
+    if (it == topics_.end()) {
+        return;  // every subscriber left and the topic was dropped meanwhile
+    }
+    State& state = it->second;
+    state.listen_requested = false;
+    state.active = ok;
+    auto waiters = std::move(state.waiters);
+    state.waiters.clear();
+    for (const auto& op : waiters) {
+        if (!ok) {
+            finish(op, SubscribeStatus::Unavailable);
+        } else if (--op->remaining == 0) {
+            finish(op, SubscribeStatus::Ok);
+        }
+    }
+}
+
+void TopicManager::finish(const std::shared_ptr<Op>& op, SubscribeStatus status) {
+    if (op->finished) {
+        return;
+    }
+    op->finished = true;
+    if (op->deadline != 0) {
+        scheduler_.cancel(op->deadline);
+    }
+    if (status != SubscribeStatus::Ok) {
+        for (const Topic& topic : op->topics) {
+            release(topic.key);  // roll back: no partial subscription survives a failure
+        }
+    }
+    op->done(status);
+}
+
+void TopicManager::unsubscribe(const std::vector<Topic>& topics) {
+    for (const Topic& topic : topics) {
+        release(topic.key);
+    }
+}
+
+void TopicManager::release(const std::string& key) {
+    const auto it = topics_.find(key);
+    if (it == topics_.end() || it->second.refs == 0) {
+        return;
+    }
+    State& state = it->second;
+    if (--state.refs == 0) {
+        state.linger = scheduler_.schedule_after(
+            std::chrono::milliseconds(config_.postgres.unlisten_linger_ms),
+            [this, key] { expire_linger(key); });
+    }
+}
+
+void TopicManager::expire_linger(const std::string& key) {
+    const auto it = topics_.find(key);
+    if (it == topics_.end()) {
+        return;
+    }
+    State& state = it->second;
+    state.linger = 0;
+    if (state.refs > 0) {
+        return;  // someone came back during the linger
+    }
+    notifier_.unlisten(state.topic.channel);
+    if (state.window != 0) {
+        scheduler_.cancel(state.window);
+    }
+    topics_.erase(it);
+    metrics_.topics.store(static_cast<std::int64_t>(topics_.size()));
+}
+
+void TopicManager::on_notification(std::string_view channel, std::string_view payload) {
+    metrics_.signals.fetch_add(1, std::memory_order_relaxed);
+    const std::string& prefix = config_.postgres.channel_prefix;
+    if (channel.substr(0, prefix.size()) == prefix) {
+        const auto it = topics_.find(std::string(channel.substr(prefix.size())));
+        if (it != topics_.end() && it->second.refs > 0) {
+            add_signal(it->second, payload);
+            return;
+        }
+    }
+    if (topic_from_channel(config_, channel)) {
+        // A late notification for a topic nobody watches any more (UNLISTEN races NOTIFY).
+        metrics_.signals_ignored.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    metrics_.signals_malformed.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t suppressed = 0;
+    if (malformed_log_limit.allow(suppressed)) {
+        log::get("topics")->warn("signal on unknown channel channel=\"{}\" suppressed={}",
+                                 channel, suppressed);
+    }
+}
+
+void TopicManager::add_signal(State& state, std::string_view payload) {
+    if (!state.topic.is_poke()) {
+        std::string error;
+        auto ids = parse_signal_payload(*state.topic.kind, payload, &error);
+        if (!ids) {
+            metrics_.signals_malformed.fetch_add(1, std::memory_order_relaxed);
+            std::uint64_t suppressed = 0;
+            if (malformed_log_limit.allow(suppressed)) {
+                log::get("topics")->warn("malformed signal topic={} error=\"{}\" suppressed={}",
+                                         state.topic.key, error, suppressed);
+            }
+            log::get("topics")->trace("malformed payload topic={} payload={}", state.topic.key,
+                                      payload);
+            sink_.on_resync(state.topic, "malformed-signal");
+            return;
+        }
+        for (std::size_t e = 0; e < ids->size(); ++e) {
+            auto& into = state.ids[e];
+            into.insert(into.end(), std::make_move_iterator((*ids)[e].begin()),
+                        std::make_move_iterator((*ids)[e].end()));
+        }
+    }
+    if (state.window == 0) {  // fixed window: opened by the first signal, never extended
+        state.window = scheduler_.schedule_after(
+            std::chrono::milliseconds(config_.fanout.window_ms),
+            [this, key = state.topic.key] { flush(key); });
+    }
+}
+
+void TopicManager::flush(const std::string& key) {
+    const auto it = topics_.find(key);
+    if (it == topics_.end()) {
+        return;
+    }
+    State& state = it->second;
+    state.window = 0;
+    WindowBatch batch{state.topic, EntityIds(state.ids.size())};
+    for (std::size_t e = 0; e < state.ids.size(); ++e) {
+        auto& ids = state.ids[e];
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        batch.ids[e] = std::move(ids);
+        ids.clear();
+    }
+    metrics_.windows.fetch_add(1, std::memory_order_relaxed);
+    sink_.on_window(std::move(batch));
+}
+
+void TopicManager::on_connection_lost() {
+    for (auto& [key, state] : topics_) {
+        state.active = false;
+    }
+}
+
+void TopicManager::on_resubscribed() {
+    for (auto& [key, state] : topics_) {
+        state.active = true;
+        if (state.refs > 0) {
+            sink_.on_resync(state.topic, "listener-reconnected");
+        }
+    }
+}
+
+}  // namespace deltacast::topics

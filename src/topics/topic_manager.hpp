@@ -1,0 +1,81 @@
+#pragma once
+// TopicManager: the subscriber ref-counts of every topic, LISTEN on the first subscriber and
+// UNLISTEN after the last one has been gone for a linger (count re-checked, so a tab that
+// reconnects causes no LISTEN/UNLISTEN churn), and the per-topic FIXED coalescing windows: a
+// window opens at the first signal, is never extended by later ones, and hands the union of its
+// ids (or one poke) to the WindowSink when it closes.
+//
+// Threading: core strand only (like its Notifier, Scheduler and WindowSink). subscribe()'s
+// `done` may run inline or later, always on the core strand. Nothing here knows about
+// connections: the caller joins its subscriber to the fan-out once `done(Ok)` arrives.
+
+#include "topics/notifier.hpp"
+#include "topics/scheduler.hpp"
+#include "topics/window_sink.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace deltacast {
+struct Config;
+struct Metrics;
+}  // namespace deltacast
+
+namespace deltacast::topics {
+
+enum class SubscribeStatus { Ok, Unavailable, Timeout };
+
+class TopicManager {
+public:
+    using SubscribeDone = std::function<void(SubscribeStatus)>;
+
+    TopicManager(const Config& config, Notifier& notifier, Scheduler& scheduler, WindowSink& sink,
+                 Metrics& metrics);
+    ~TopicManager();
+    TopicManager(const TopicManager&) = delete;
+    TopicManager& operator=(const TopicManager&) = delete;
+
+    /// Takes one reference on each topic and completes once every one is LISTENed: Ok, or
+    /// Unavailable (listener down) / Timeout (server.subscribe_timeout_ms), in which case every
+    /// reference taken was released again (no partial subscription).
+    void subscribe(const std::vector<Topic>& topics, SubscribeDone done);
+
+    /// Releases one reference on each topic (after a successful subscribe).
+    void unsubscribe(const std::vector<Topic>& topics);
+
+    /// A notification from the listener.
+    void on_notification(std::string_view channel, std::string_view payload);
+    /// The listener lost its connection: nothing is listened any more.
+    void on_connection_lost();
+    /// The listener reconnected and re-LISTENed every channel: subscribers get `resync`.
+    void on_resubscribed();
+
+    std::size_t topic_count() const { return topics_.size(); }
+    int refs(const std::string& key) const;
+    bool active(const std::string& key) const;
+
+private:
+    struct Op;
+    struct State;
+
+    State& acquire(const Topic& topic);
+    void release(const std::string& key);
+    void expire_linger(const std::string& key);
+    void on_listen_result(const std::string& key, bool ok);
+    void finish(const std::shared_ptr<Op>& op, SubscribeStatus status);
+    void add_signal(State& state, std::string_view payload);
+    void flush(const std::string& key);
+
+    const Config& config_;
+    Notifier& notifier_;
+    Scheduler& scheduler_;
+    WindowSink& sink_;
+    Metrics& metrics_;
+    std::unordered_map<std::string, State> topics_;
+};
+
+}  // namespace deltacast::topics

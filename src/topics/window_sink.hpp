@@ -1,0 +1,31 @@
+#pragma once
+// WindowSink: where TopicManager hands what a topic's window gathered (delta::DeltaEngine in
+// production, a recorder in unit tests). Data flows one way: topics -> delta.
+//
+// Threading: called on the core strand; implementations must not call back into TopicManager
+// synchronously.
+
+#include "topics/signal_payload.hpp"
+#include "topics/topic.hpp"
+
+#include <string>
+#include <vector>
+
+namespace deltacast::topics {
+
+/// The ids one fixed window coalesced for one topic (deduplicated, sorted), or a poke.
+struct WindowBatch {
+    Topic topic;
+    EntityIds ids;  // per entity of topic.kind; empty for poke topics
+};
+
+class WindowSink {
+public:
+    virtual ~WindowSink() = default;
+    virtual void on_window(WindowBatch batch) = 0;
+    /// The topic's subscribers must refetch: `reason` is e.g. "listener-reconnected" or
+    /// "malformed-signal".
+    virtual void on_resync(const Topic& topic, const std::string& reason) = 0;
+};
+
+}  // namespace deltacast::topics
