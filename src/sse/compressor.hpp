@@ -1,0 +1,66 @@
+#pragma once
+// Per-connection compression of the SSE stream: negotiating the Content-Encoding from the
+// request's Accept-Encoding, and one streaming encoder per connection that flushes after every
+// frame so each event decodes the moment it arrives. See DESIGN-NOTES "Compression" for the
+// memory each setting costs per open connection.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deltacast::sse {
+
+enum class Encoding { Identity, Gzip, Brotli };
+
+/// The Content-Encoding header value: "" for Identity, "gzip", "br".
+std::string_view content_encoding_name(Encoding e);
+
+/// Chooses the response encoding from the request's Accept-Encoding value and the server's
+/// preference list (config `fanout.compression`, e.g. {"br","gzip"}; unknown names ignored).
+/// Tokens are case-insensitive; "x-gzip" counts as "gzip". An encoding is acceptable when the
+/// client lists it with q > 0, or does not list it but offers "*" with q > 0; q=0 (in any of
+/// its entries) refuses it, and an entry with a malformed q is ignored. Among acceptable
+/// encodings the server's order wins; client q-values only decide acceptable or not.
+/// Identity when nothing matches, the header is empty, or the list is empty.
+Encoding negotiate_encoding(std::string_view accept_encoding,
+                            const std::vector<std::string>& server_preference);
+
+/// Encoder parameters (config `fanout.*`). make_compressor clamps them to what the libraries
+/// accept: brotli quality 0..11, lgwin 10..24; gzip level 0..9, window bits 9..15 (zlib turns
+/// 8 into 9 for zlib streams and refuses it for gzip streams), mem level 1..9.
+struct CompressionSettings {
+    int brotli_quality = 4;
+    int brotli_lgwin = 16;
+    int gzip_level = 6;
+    int gzip_window_bits = 10;
+    int gzip_mem_level = 4;
+};
+
+/// One connection's compressor: a continuous stream (one encoder for the connection's life,
+/// so later frames reuse earlier context). The encoder is created lazily on the first
+/// non-empty write, so memory_bytes() is 0 until then. Not thread-safe: owned by one
+/// session's strand. Neither copyable nor movable (the allocators point into the object).
+class Compressor {
+public:
+    Compressor() = default;
+    Compressor(const Compressor&) = delete;
+    Compressor& operator=(const Compressor&) = delete;
+    virtual ~Compressor() = default;
+
+    /// Compresses `in`, then flushes, appending to `out`, so that all bytes appended so far
+    /// decode completely (every event decodes on arrival). Empty `in` appends nothing.
+    /// Returns false on an encoder error (the caller then closes the connection); every
+    /// later call then fails too.
+    virtual bool write_flush(std::string_view in, std::string& out) = 0;
+    virtual Encoding encoding() const = 0;
+    /// Bytes currently allocated by the encoder (counted by custom allocators), for metrics
+    /// and benchmarks.
+    virtual std::size_t memory_bytes() const = 0;
+};
+
+/// nullptr for Identity (callers then write the shared frame bytes as they are).
+std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s);
+
+}  // namespace deltacast::sse
