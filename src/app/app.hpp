@@ -1,0 +1,94 @@
+#pragma once
+// App: wires one deltacast process together and owns its threads. One io_context runs on
+// server.threads threads (default: one per core). All core state - Listener, QueryPool,
+// TopicManager, AccessChecker, DeltaEngine, Hub - lives on ONE strand (`core_`); every HTTP
+// connection runs on its own strand and reaches the core only through the StreamService
+// methods below, which post to it. Data flows listen -> topics -> delta -> sse.
+//
+// Lifetime: start() binds and starts the threads; stop() stops accepting, stops the threads
+// and joins them; the destructor then frees everything, the io_context last.
+
+#include "app/config.hpp"
+#include "auth/jwt.hpp"
+#include "delta/delta_engine.hpp"
+#include "delta/pg_row_fetcher.hpp"
+#include "listen/listener.hpp"
+#include "pg/query_pool.hpp"
+#include "sse/http_listener.hpp"
+#include "sse/hub.hpp"
+#include "sse/stream_service.hpp"
+#include "topics/access_checker.hpp"
+#include "topics/scheduler.hpp"
+#include "topics/topic_manager.hpp"
+#include "util/metrics.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace deltacast {
+
+class App final : public sse::StreamService {
+public:
+    explicit App(Config config);
+    ~App() override;
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    /// Binds server.listen and starts everything; throws std::runtime_error on bind failure.
+    void start();
+    /// Idempotent; safe from any thread except the App's own.
+    void stop();
+    unsigned short port() const;
+    const Config& config() const { return config_; }
+    const Metrics& metrics() const { return metrics_; }
+
+    // StreamService
+    bool ready() const override { return listener_.ready(); }
+    const std::string& epoch() const override { return event_ids_.epoch(); }
+    void open(std::shared_ptr<const sse::OpenRequest> request,
+              std::shared_ptr<sse::Subscriber> subscriber,
+              std::function<void(sse::OpenResult)> done) override;
+    void close(std::shared_ptr<const sse::OpenRequest> request,
+               std::shared_ptr<sse::Subscriber> subscriber) override;
+    std::string metrics_text() const override { return render_prometheus(metrics_); }
+    void listening_channels(
+        std::function<void(std::optional<std::vector<std::string>>)> done) override;
+
+private:
+    class PgAccessQuery;
+    void subscribe(std::shared_ptr<const sse::OpenRequest> request,
+                   std::shared_ptr<sse::Subscriber> subscriber,
+                   std::function<void(sse::OpenResult)> done);
+
+    const Config config_;
+    boost::asio::io_context ioc_;  // declared first: destroyed last, after everything using it
+    boost::asio::strand<boost::asio::io_context::executor_type> core_;
+    Metrics metrics_;
+    delta::EventIds event_ids_;
+    std::unique_ptr<auth::JwtVerifier> verifier_;
+    topics::AsioScheduler scheduler_;
+    listen::Listener listener_;
+    pg::QueryPool pool_;
+    std::unique_ptr<PgAccessQuery> access_query_;
+    topics::AccessChecker access_;
+    delta::PgRowFetcher fetcher_;
+    sse::Hub hub_;
+    delta::DeltaEngine delta_;
+    topics::TopicManager topics_;
+    sse::HttpContext http_;
+    std::shared_ptr<sse::HttpListener> http_listener_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::vector<std::thread> threads_;
+    bool stopped_ = false;
+};
+
+/// Parses "host:port" / "[v6]:port" / "localhost:port" into an endpoint; throws on error.
+boost::asio::ip::tcp::endpoint parse_listen_address(const std::string& listen);
+
+}  // namespace deltacast

@@ -1,0 +1,196 @@
+#include "delta/delta_engine.hpp"
+
+#include "util/log.hpp"
+#include "util/metrics.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_set>
+
+namespace deltacast::delta {
+namespace {
+
+using Results = std::vector<std::optional<std::vector<Row>>>;
+
+void merge_into(topics::EntityIds& into, topics::EntityIds&& from) {
+    for (std::size_t e = 0; e < into.size() && e < from.size(); ++e) {
+        auto& ids = into[e];
+        ids.insert(ids.end(), std::make_move_iterator(from[e].begin()),
+                   std::make_move_iterator(from[e].end()));
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    }
+}
+
+FramePtr resync_frame(const std::string& topic, const std::string& reason) {
+    auto frame = std::make_shared<Frame>();
+    frame->topic = topic;
+    append_resync(frame->bytes, {topic}, reason);
+    return frame;
+}
+
+}  // namespace
+
+DeltaEngine::DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, EventIds& ids,
+                         Metrics& metrics)
+    : fetcher_(fetcher), publisher_(publisher), ids_(ids), metrics_(metrics) {}
+
+void DeltaEngine::on_window(topics::WindowBatch batch) {
+    if (batch.topic.is_poke()) {
+        auto frame = std::make_shared<Frame>();
+        frame->topic = batch.topic.key;
+        append_poke(frame->bytes, ids_.next(), batch.topic.key);
+        metrics_.frames.fetch_add(1, std::memory_order_relaxed);
+        publisher_.publish(std::move(frame));
+        return;
+    }
+    const auto it = in_flight_.find(batch.topic.key);
+    if (it == in_flight_.end()) {
+        run(std::move(batch));
+    } else if (it->second) {
+        merge_into(it->second->ids, std::move(batch.ids));
+    } else {
+        it->second = std::move(batch);
+    }
+}
+
+void DeltaEngine::on_resync(const topics::Topic& topic, const std::string& reason) {
+    metrics_.resyncs.fetch_add(1, std::memory_order_relaxed);
+    publisher_.publish(resync_frame(topic.key, reason));
+}
+
+void DeltaEngine::run(topics::WindowBatch batch) {
+    const std::string key = batch.topic.key;
+    in_flight_[key] = std::nullopt;
+    std::size_t queries = 0;
+    for (const auto& ids : batch.ids) {
+        queries += ids.empty() ? 0 : 1;
+    }
+    if (queries == 0) {
+        finish(key);
+        return;
+    }
+    auto shared = std::make_shared<topics::WindowBatch>(std::move(batch));
+    auto results = std::make_shared<Results>(shared->ids.size());
+    auto remaining = std::make_shared<std::size_t>(queries);
+    auto failed = std::make_shared<bool>(false);
+    const auto& entities = shared->topic.kind->entities;
+    for (std::size_t e = 0; e < entities.size(); ++e) {
+        if (shared->ids[e].empty()) {
+            continue;
+        }
+        fetcher_.fetch(entities[e], shared->topic.id, shared->ids[e],
+                       [this, shared, results, remaining, failed, e](auto rows) {
+                           *failed = *failed || !rows;
+                           (*results)[e] = std::move(rows);
+                           if (--*remaining > 0) {
+                               return;
+                           }
+                           if (*failed) {
+                               on_resync(shared->topic, "query-failed");
+                           } else {
+                               metrics_.frames.fetch_add(1, std::memory_order_relaxed);
+                               publisher_.publish(build(*shared, *results));
+                           }
+                           finish(shared->topic.key);
+                       });
+    }
+}
+
+void DeltaEngine::finish(const std::string& key) {
+    const auto it = in_flight_.find(key);
+    if (it == in_flight_.end()) {
+        return;
+    }
+    if (!it->second) {
+        in_flight_.erase(it);
+        return;
+    }
+    topics::WindowBatch next = std::move(*it->second);
+    it->second.reset();
+    run(std::move(next));
+}
+
+FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& results) {
+    auto frame = std::make_shared<Frame>();
+    frame->topic = batch.topic.key;
+    const auto& entities = batch.topic.kind->entities;
+    for (std::size_t e = 0; e < entities.size(); ++e) {
+        if (batch.ids[e].empty() || !results[e]) {
+            continue;
+        }
+        std::vector<std::string> rows;
+        std::unordered_set<std::string_view> found;
+        for (const Row& row : *results[e]) {
+            rows.push_back(row.json);
+            found.insert(row.id);
+        }
+        std::vector<std::string> missing;
+        for (const auto& id : batch.ids[e]) {
+            if (!found.count(id)) {
+                missing.push_back(id);
+            }
+        }
+        if (!rows.empty()) {
+            append_upsert(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, rows,
+                          false);
+        }
+        if (!missing.empty()) {
+            append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, missing,
+                          entities[e].id_type);
+        }
+    }
+    return frame;
+}
+
+void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FramePtr)> done) {
+    const auto& entities = topic.kind->entities;
+    std::size_t queries = 0;
+    for (const auto& entity : entities) {
+        queries += entity.snapshot.empty() ? 0 : 1;
+    }
+    if (queries == 0) {
+        done(nullptr);
+        return;
+    }
+    auto results = std::make_shared<Results>(entities.size());
+    auto remaining = std::make_shared<std::size_t>(queries);
+    auto failed = std::make_shared<bool>(false);
+    auto finish_snapshot = [this, topic, results, failed, done = std::move(done)] {
+        if (*failed) {
+            metrics_.resyncs.fetch_add(1, std::memory_order_relaxed);
+            done(resync_frame(topic.key, "snapshot-failed"));
+            return;
+        }
+        auto frame = std::make_shared<Frame>();
+        frame->topic = topic.key;
+        for (std::size_t e = 0; e < results->size(); ++e) {
+            if (!(*results)[e]) {
+                continue;
+            }
+            std::vector<std::string> rows;
+            for (const Row& row : *(*results)[e]) {
+                rows.push_back(row.json);
+            }
+            append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows, true);
+        }
+        metrics_.snapshots.fetch_add(1, std::memory_order_relaxed);
+        done(std::move(frame));
+    };
+    auto shared_finish = std::make_shared<decltype(finish_snapshot)>(std::move(finish_snapshot));
+    for (std::size_t e = 0; e < entities.size(); ++e) {
+        if (entities[e].snapshot.empty()) {
+            continue;
+        }
+        fetcher_.snapshot(entities[e], topic.id,
+                          [results, remaining, failed, shared_finish, e](auto rows) {
+                              *failed = *failed || !rows;
+                              (*results)[e] = std::move(rows);
+                              if (--*remaining == 0) {
+                                  (*shared_finish)();
+                              }
+                          });
+    }
+}
+
+}  // namespace deltacast::delta

@@ -1,0 +1,42 @@
+#pragma once
+// HttpSession: one TCP connection until it becomes a stream. Reads each request with a fresh
+// parser (header size limit, header timeout against slow clients), answers /healthz, /readyz,
+// /metrics and the debug endpoint itself (keep-alive), and hands a stream request, with the
+// socket, to an SseSession.
+//
+// Threading: the connection's strand. Errors close this connection only.
+
+#include "sse/http_util.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace deltacast::sse {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(boost::asio::ip::tcp::socket socket, HttpContext& context);
+    void run();
+
+    using Request = boost::beast::http::request<boost::beast::http::empty_body>;
+
+private:
+    void do_read();
+    void on_read(boost::beast::error_code ec);
+    void on_limit_exceeded();
+    void handle(Request request);
+    void send(Response response);
+    void send_readyz(const Request& request);
+    void send_listening(const Request& request);
+    void do_close();
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
+    HttpContext& context_;
+};
+
+}  // namespace deltacast::sse

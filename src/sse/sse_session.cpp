@@ -1,0 +1,297 @@
+#include "sse/sse_session.hpp"
+
+#include "auth/jwt.hpp"
+#include "sse/sse_format.hpp"
+#include "sse/stream_request.hpp"
+#include "util/log.hpp"
+#include "util/metrics.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+
+namespace deltacast::sse {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+delta::FramePtr heartbeat_frame() {
+    static const delta::FramePtr frame = [] {
+        auto f = std::make_shared<delta::Frame>();
+        append_comment(f->bytes, "hb");
+        return f;
+    }();
+    return frame;
+}
+
+CompressionSettings compression_settings(const FanoutConfig& fanout) {
+    return CompressionSettings{fanout.brotli_quality, fanout.brotli_lgwin, fanout.gzip_level,
+                               fanout.gzip_window_bits, fanout.gzip_mem_level};
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+SseSession::SseSession(asio::ip::tcp::socket socket, HttpContext& context)
+    : socket_(std::move(socket)), context_(context), write_timer_(socket_.get_executor()),
+      heartbeat_timer_(socket_.get_executor()) {}
+
+SseSession::~SseSession() = default;
+
+void SseSession::start(Request request) {
+    origin_ = std::string(request[http::field::origin]);
+    accept_encoding_ = std::string(request[http::field::accept_encoding]);
+    const auto query = split_target(request.target()).second;
+    auto parsed = parse_stream_request(context_.config, query, request["Last-Event-ID"],
+                                       request[http::field::authorization],
+                                       request[http::field::cookie]);
+    if (auto* error = std::get_if<HttpError>(&parsed)) {
+        reject(static_cast<http::status>(error->status), error->body);
+        return;
+    }
+    auto& stream_request = std::get<StreamRequest>(parsed);
+    Identity identity{"anonymous", nlohmann::json::object()};
+    if (context_.verifier != nullptr) {
+        if (stream_request.token.empty()) {
+            reject(http::status::unauthorized, {{"error", "unauthorized"}, {"reason", "missing token"}});
+            return;
+        }
+        auto verified = context_.verifier->verify(stream_request.token, unix_now());
+        if (auto* error = std::get_if<auth::JwtError>(&verified)) {
+            reject(http::status::unauthorized,
+                   {{"error", "unauthorized"}, {"reason", std::string(auth::to_string(*error))}});
+            return;
+        }
+        auto& token = std::get<auth::VerifiedToken>(verified);
+        identity = Identity{std::move(token.subject), std::move(token.claims)};
+    }
+    if (context_.streams.fetch_add(1) >= context_.config.server.max_connections) {
+        context_.streams.fetch_sub(1);
+        reject(http::status::service_unavailable, {{"error", "too many connections"}}, 5);
+        return;
+    }
+    counted_ = true;
+    last_event_id_ = stream_request.last_event_id;
+    for (const auto& topic : stream_request.topics) {
+        topic_keys_.push_back(topic.key);
+    }
+    open_request_ = std::make_shared<OpenRequest>(
+        OpenRequest{std::move(stream_request.topics), std::move(identity), !last_event_id_.empty()});
+    do_read();
+    context_.service.open(open_request_, shared_from_this(), [self = shared_from_this()](
+                                                                 OpenResult result) {
+        asio::post(self->socket_.get_executor(),
+                   [self, result = std::move(result)] { self->on_open(result); });
+    });
+}
+
+void SseSession::reject(http::status status, const nlohmann::json& body, int retry_after_s) {
+    context_.metrics.requests_rejected.fetch_add(1, std::memory_order_relaxed);
+    auto response = std::make_shared<Response>(json_response(status, body, 11, false));
+    apply_cors(*response, context_.config, origin_);
+    if (retry_after_s > 0) {
+        response->set(http::field::retry_after, std::to_string(retry_after_s));
+    }
+    http::async_write(socket_, *response,
+                      [self = shared_from_this(), response](boost::system::error_code,
+                                                            std::size_t) { self->close(); });
+}
+
+void SseSession::on_open(const OpenResult& result) {
+    if (closed_) {
+        if (result.status == OpenStatus::Ok) {
+            context_.service.close(open_request_, shared_from_this());  // client left meanwhile
+        }
+        return;
+    }
+    if (result.status == OpenStatus::Forbidden) {
+        reject(http::status::forbidden, {{"error", "forbidden"}, {"topics", result.denied}});
+        return;
+    }
+    if (result.status == OpenStatus::Unavailable) {
+        reject(http::status::service_unavailable,
+               {{"error", "unavailable"}, {"reason", result.reason}}, 2);
+        return;
+    }
+    opened_ = true;
+    context_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
+    context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    const auto& fanout = context_.config.fanout;
+    compressor_ = make_compressor(negotiate_encoding(accept_encoding_, fanout.compression),
+                                  compression_settings(fanout));
+    head_ = response_head();
+    auto first = std::make_shared<delta::Frame>();
+    append_retry(first->bytes, context_.config.server.retry_ms);
+    delta::append_ready(first->bytes, context_.service.epoch(), topic_keys_);
+    if (!last_event_id_.empty()) {
+        // Replay from a ring of recent frames is a later feature: until then a resuming client
+        // refetches, which keeps the promise that nothing is silently lost.
+        delta::append_resync(first->bytes, topic_keys_, "replay-unavailable");
+    }
+    queue_.push_front(std::move(first));
+    arm_heartbeat();
+    do_write();
+}
+
+std::string SseSession::response_head() const {
+    std::string head =
+        "HTTP/1.1 200 OK\r\n"
+        "Server: deltacast\r\n"
+        "Content-Type: text/event-stream\r\n"
+        "Cache-Control: no-cache, no-transform\r\n"
+        "X-Accel-Buffering: no\r\n"
+        "Connection: close\r\n";
+    if (compressor_) {
+        head += "Content-Encoding: ";
+        head += content_encoding_name(compressor_->encoding());
+        head += "\r\nVary: Accept-Encoding\r\n";
+    }
+    if (cors_allowed(context_.config, origin_)) {
+        head += "Access-Control-Allow-Origin: " + origin_ +
+                "\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
+    }
+    return head + "\r\n";
+}
+
+void SseSession::push(delta::FramePtr frame) {
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), frame = std::move(frame)]() mutable {
+                   self->enqueue(std::move(frame));
+               });
+}
+
+void SseSession::enqueue(delta::FramePtr frame) {
+    if (closed_) {
+        return;
+    }
+    const std::size_t size = frame->bytes.size();
+    if (opened_ && !queue_.empty() &&
+        queued_bytes_ + size > context_.config.server.max_queued_bytes) {
+        // Slow consumer: drop what it has not received and tell it to refetch instead.
+        queue_.clear();
+        auto resync = std::make_shared<delta::Frame>();
+        delta::append_resync(resync->bytes, topic_keys_, "slow-consumer");
+        queued_bytes_ = resync->bytes.size();
+        queue_.push_back(std::move(resync));
+        context_.metrics.slow_consumer_resyncs.fetch_add(1, std::memory_order_relaxed);
+        context_.metrics.resyncs.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    queued_bytes_ += size;
+    queue_.push_back(std::move(frame));
+    do_write();
+}
+
+void SseSession::do_write() {
+    if (writing_ || closed_ || !opened_ || queue_.empty()) {
+        return;
+    }
+    buffers_.clear();
+    compressed_.clear();
+    in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (!head_.empty()) {
+        buffers_.push_back(asio::buffer(head_));
+    }
+    std::size_t raw = 0;
+    for (const auto& frame : in_flight_) {
+        raw += frame->bytes.size();
+        if (!compressor_) {
+            buffers_.push_back(asio::buffer(frame->bytes));
+        } else if (!compressor_->write_flush(frame->bytes, compressed_)) {
+            log::get("sse")->error("compressor failed; closing stream");
+            close();
+            return;
+        }
+    }
+    if (compressor_) {
+        buffers_.push_back(asio::buffer(compressed_));
+    }
+    context_.metrics.bytes_uncompressed.fetch_add(raw, std::memory_order_relaxed);
+    context_.metrics.frames_delivered.fetch_add(in_flight_.size(), std::memory_order_relaxed);
+    writing_ = true;
+    wrote_since_heartbeat_ = true;
+    const auto generation = ++write_generation_;
+    write_timer_.expires_after(std::chrono::seconds(context_.config.server.write_timeout_s));
+    write_timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
+        if (!ec && self->writing_ && self->write_generation_ == generation) {
+            self->context_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+            self->close();  // the client stopped reading: free its memory
+        }
+    });
+    asio::async_write(socket_, buffers_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                          self->on_write(ec, n);
+                      });
+}
+
+void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
+    writing_ = false;
+    write_timer_.cancel();
+    if (ec) {
+        close();
+        return;
+    }
+    context_.metrics.bytes_wire.fetch_add(bytes, std::memory_order_relaxed);
+    head_.clear();
+    in_flight_.clear();
+    do_write();
+}
+
+void SseSession::do_read() {
+    // Clients send nothing after the request; a read completes only when they go away.
+    socket_.async_read_some(asio::buffer(read_buffer_),
+                            [self = shared_from_this()](boost::system::error_code ec,
+                                                        std::size_t) {
+                                if (ec) {
+                                    self->close();
+                                    return;
+                                }
+                                self->do_read();
+                            });
+}
+
+void SseSession::arm_heartbeat() {
+    heartbeat_timer_.expires_after(std::chrono::seconds(context_.config.server.heartbeat_s));
+    heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || self->closed_) {
+            return;
+        }
+        if (!self->wrote_since_heartbeat_) {
+            self->context_.metrics.heartbeats.fetch_add(1, std::memory_order_relaxed);
+            self->enqueue(heartbeat_frame());
+        }
+        self->wrote_since_heartbeat_ = false;
+        self->arm_heartbeat();
+    });
+}
+
+void SseSession::close() {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    write_timer_.cancel();
+    heartbeat_timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    queue_.clear();
+    if (counted_) {
+        context_.streams.fetch_sub(1);
+    }
+    if (opened_) {
+        context_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
+        context_.service.close(open_request_, shared_from_this());
+    }
+}
+
+}  // namespace deltacast::sse

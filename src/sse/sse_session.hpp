@@ -1,0 +1,78 @@
+#pragma once
+// SseSession: one browser tab's multiplexed stream. It validates the request, authenticates,
+// enforces the connection limit, asks the core to open the stream (access checks, LISTEN
+// confirmed, fan-out joined), then writes the SSE headers, `retry:` and `ready`, and from then
+// on every frame pushed to it, each through the connection's own compressor with one flush per
+// frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
+// replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
+// connection. Heartbeat comments keep idle connections alive through proxies.
+//
+// Threading: everything runs on the connection's strand; push() is the one thread-safe entry
+// (it posts). Exceptions never escape a handler: a failure closes this session only.
+
+#include "delta/frame.hpp"
+#include "sse/compressor.hpp"
+#include "sse/http_util.hpp"
+#include "sse/stream_service.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deltacast::sse {
+
+class SseSession final : public Subscriber, public std::enable_shared_from_this<SseSession> {
+public:
+    using Request = boost::beast::http::request<boost::beast::http::empty_body>;
+
+    SseSession(boost::asio::ip::tcp::socket socket, HttpContext& context);
+    ~SseSession() override;
+
+    void start(Request request);
+    void push(delta::FramePtr frame) override;
+
+private:
+    void reject(boost::beast::http::status status, const nlohmann::json& body,
+                int retry_after_s = 0);
+    void on_open(const OpenResult& result);
+    std::string response_head() const;
+    void enqueue(delta::FramePtr frame);
+    void do_write();
+    void on_write(boost::system::error_code ec, std::size_t bytes);
+    void do_read();
+    void arm_heartbeat();
+    void close();
+
+    boost::asio::ip::tcp::socket socket_;
+    HttpContext& context_;
+    std::string origin_;
+    std::string accept_encoding_;
+    std::shared_ptr<OpenRequest> open_request_;
+    std::vector<std::string> topic_keys_;
+    std::string last_event_id_;
+    bool counted_ = false;  // counted in HttpContext::streams
+    bool opened_ = false;   // the core answered Ok: close() must release the topics
+    bool closed_ = false;
+
+    std::unique_ptr<Compressor> compressor_;
+    std::string head_;  // response head, written before the first frame (never compressed)
+    std::deque<delta::FramePtr> queue_;
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    std::vector<delta::FramePtr> in_flight_;
+    std::string compressed_;
+    std::vector<boost::asio::const_buffer> buffers_;
+    boost::asio::steady_timer write_timer_;
+    boost::asio::steady_timer heartbeat_timer_;
+    std::uint64_t write_generation_ = 0;
+    bool wrote_since_heartbeat_ = false;
+    std::array<char, 512> read_buffer_{};
+};
+
+}  // namespace deltacast::sse
