@@ -122,9 +122,21 @@ struct LoadResult {
 /// Loads the configuration: `--config FILE` (TOML), then DELTACAST_* variables from `env`,
 /// then CLI flags (`--section.key=value` or `--section.key value`). Resolves conninfo from
 /// DATABASE_URL when unset. Throws ConfigError naming the key on anything invalid.
-/// `env` is injectable for tests; pass environ-derived map in production.
+/// `args` are the arguments WITHOUT the program name (argv[1..argc-1]).
+/// `env` is injectable for tests; pass process_environment() in production.
 LoadResult load_config(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env);
+
+/// The process environment (environ) as a map, for load_config.
+std::map<std::string, std::string> process_environment();
+
+/// Splits a validated `server.listen` value: "127.0.0.1:80" -> {"127.0.0.1", 80},
+/// "[::1]:80" -> {"::1", 80}, "localhost:0" -> {"localhost", 0}. nullopt if malformed.
+struct ListenAddress {
+    std::string host;  // IPv4 literal, IPv6 literal without brackets, or "localhost"
+    unsigned short port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(const std::string& listen);
 
 /// Parses a TOML document (no env, no CLI) into a validated Config. Throws ConfigError.
 Config parse_config_toml(const std::string& toml_text, const std::string& source_name,
