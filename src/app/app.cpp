@@ -45,23 +45,16 @@ std::vector<std::string> keys_of(const std::vector<topics::Topic>& topics) {
     return keys;
 }
 
-}  // namespace
-
-asio::ip::tcp::endpoint parse_listen_address(const std::string& listen) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) {
+asio::ip::tcp::endpoint listen_endpoint(const std::string& listen) {
+    const auto address = parse_listen_address(listen);  // validated at config load
+    if (!address) {
         throw std::runtime_error("server.listen: expected host:port");
     }
-    std::string host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    if (host == "localhost") {
-        host = "127.0.0.1";
-    }
-    const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
-    return {asio::ip::make_address(host), port};
+    const std::string host = address->host == "localhost" ? "127.0.0.1" : address->host;
+    return {asio::ip::make_address(host), address->port};
 }
+
+}  // namespace
 
 App::App(Config config)
     : config_(std::move(config)), core_(asio::make_strand(ioc_)),
@@ -92,7 +85,7 @@ void App::start() {
                               "For local development only.");
     }
     http_listener_ = std::make_shared<sse::HttpListener>(
-        ioc_, parse_listen_address(config_.server.listen), http_);
+        ioc_, listen_endpoint(config_.server.listen), http_);
     http_listener_->run();
     asio::post(core_, [this] {
         listener_.start();

@@ -88,7 +88,4 @@ private:
     bool stopped_ = false;
 };
 
-/// Parses "host:port" / "[v6]:port" / "localhost:port" into an endpoint; throws on error.
-boost::asio::ip::tcp::endpoint parse_listen_address(const std::string& listen);
-
 }  // namespace deltacast

@@ -9,29 +9,11 @@
 #include <iostream>
 #include <map>
 
-extern char** environ;
-
-namespace {
-
-std::map<std::string, std::string> environment() {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-        const std::string entry = *e;
-        const auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-        }
-    }
-    return env;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     deltacast::LoadResult loaded;
     try {
         loaded = deltacast::load_config(std::vector<std::string>(argv + 1, argv + argc),
-                                        environment());
+                                        deltacast::process_environment());
     } catch (const deltacast::ConfigError& e) {
         std::cerr << "deltacast: invalid configuration: " << e.what() << "\n";
         return 2;
