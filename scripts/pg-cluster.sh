@@ -100,7 +100,7 @@ start_server() {
 wait_ready() {
     local port=$1
     for _ in $(seq 1 100); do
-        "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" && return 0
+        "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres && return 0
         sleep 0.1
     done
     die "PostgreSQL on port $port is not ready after 10 s"
