@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# test.sh: builds a preset and runs every test against a throwaway PostgreSQL 15.
+#
+#   scripts/test.sh [--preset dev|asan|release]     (default: asan)
+#
+# Steps: cmake configure + build; start a cluster in a temp dir (stopped on exit); load
+# sql/deltacast.sql and sql/example_chat.sql; run ctest (labels unit and pg) with the
+# cluster's PG* variables; then the web client's npm tests when web-client/ exists.
+# The test binaries see PGHOST=127.0.0.1 PGPORT=<random> PGUSER=deltacast
+# PGDATABASE=deltacast_test, DELTACAST_SOURCE_DIR (the repo) and DELTACAST_BINARY_DIR
+# (build/<preset>); DATABASE_URL is unset so that it cannot point them elsewhere.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$repo"
+
+preset=asan
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --preset) [[ $# -ge 2 ]] || { echo "test.sh: --preset needs a value" >&2; exit 2; }
+                  preset=$2; shift 2 ;;
+        --preset=*) preset=${1#--preset=}; shift ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown argument $1 (usage: $0 [--preset dev|asan|release])" >&2
+           exit 2 ;;
+    esac
+done
+case $preset in
+    dev|asan|release) ;;
+    *) echo "test.sh: unknown preset '$preset' (dev, asan or release)" >&2; exit 2 ;;
+esac
+
+step=setup
+pg_dir=
+started=$SECONDS
+
+on_exit() {
+    local rc=$?
+    if [[ -n $pg_dir ]]; then
+        if [[ $rc -ne 0 && -f $pg_dir/postgres.log ]]; then
+            echo "test.sh: last lines of the PostgreSQL log:" >&2
+            tail -n 20 "$pg_dir/postgres.log" >&2 || true
+        fi
+        scripts/pg-cluster.sh stop "$pg_dir" 2>/dev/null || true
+        rm -rf "$pg_dir"
+    fi
+    if [[ $rc -ne 0 ]]; then
+        echo "test.sh: FAILED during '$step' (preset $preset, exit $rc)" >&2
+    fi
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "==> test.sh: $*"; }
+
+step="configure ($preset)"
+log "$step"
+cmake --preset "$preset"
+
+step="build ($preset)"
+log "$step"
+cmake --build --preset "$preset"
+
+step="start PostgreSQL"
+log "$step"
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/deltacast-test.XXXXXX")
+scripts/pg-cluster.sh start "$pg_dir"
+# shellcheck source=/dev/null
+source "$pg_dir/env"
+unset DATABASE_URL
+export DELTACAST_SOURCE_DIR=$repo
+export DELTACAST_BINARY_DIR=$repo/build/$preset
+
+step="load SQL"
+log "$step"
+PGOPTIONS='-c client_min_messages=warning' \
+    psql -X -q -v ON_ERROR_STOP=1 -f sql/deltacast.sql -f sql/example_chat.sql
+
+step="ctest ($preset)"
+log "$step (PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER PGDATABASE=$PGDATABASE)"
+ctest_log=$pg_dir/ctest.log
+ctest_rc=0
+ctest --preset "$preset" --output-on-failure --no-tests=error -j "$(nproc)" 2>&1 |
+    tee "$ctest_log" || ctest_rc=${PIPESTATUS[0]}
+# "100% tests passed, 0 tests failed out of 57"
+read -r ctest_failed ctest_total < <(sed -nE \
+    's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1 \2/p' "$ctest_log" | tail -n 1) ||
+    true
+ctest_failed=${ctest_failed:-0}
+ctest_total=${ctest_total:-0}
+if [[ $ctest_rc -ne 0 ]]; then
+    echo "summary: $((ctest_total - ctest_failed)) passed, $ctest_failed failed"
+    exit "$ctest_rc"
+fi
+
+web=skipped
+if [[ -f web-client/package.json ]]; then
+    step="web-client npm test"
+    log "$step"
+    (cd web-client && npm ci && npm test)
+    web=passed
+fi
+
+log "preset=$preset ctest=$((ctest_total - ctest_failed))/$ctest_total web-client=$web" \
+    "time=$((SECONDS - started))s"
+echo "summary: $((ctest_total - ctest_failed)) passed, $ctest_failed failed"
