@@ -59,6 +59,15 @@ void HttpSession::on_read(beast::error_code ec) {
                            request.version(), false));
         return;
     }
+    std::size_t header_bytes = 0;
+    for (const auto& field : request) {
+        header_bytes += field.name_string().size() + field.value().size() + 4;  // ": " + CRLF
+    }
+    if (header_bytes > context_.config.server.max_header_bytes) {
+        send(json_response(http::status::request_header_fields_too_large,
+                           {{"error", "request headers too large"}}, request.version(), false));
+        return;
+    }
     handle(std::move(request));
 }
 
