@@ -138,6 +138,9 @@ protected:
         EXPECT_EQ(client->status(), 200) << client->body();
         const auto ready = client->next_event(5s);
         EXPECT_TRUE(ready && ready->event == "ready") << "no ready event";
+        if (ready && ready->event == "ready") {
+            last_epoch_ = nlohmann::json::parse(ready->data).at("epoch").get<std::string>();
+        }
         return client;
     }
 
@@ -156,6 +159,7 @@ protected:
 
     PgConn pg_;
     std::unique_ptr<App> app_;
+    std::string last_epoch_;  // from the last `ready` open_stream() read
 };
 
 /// Waits for an entity-upsert on `client` whose rows contain a row with id `id`.

@@ -89,7 +89,32 @@ TEST_F(DeliveryTest, OrgSignalBecomesPoke) {
     const auto ev = client->wait_for([](const SseEvent& e) { return e.event == "poke"; }, 5s);
     ASSERT_TRUE(ev);
     EXPECT_EQ(nlohmann::json::parse(ev->data), nlohmann::json({{"topic", "org:1"}}));
-    EXPECT_FALSE(ev->id.empty());
+    EXPECT_EQ(ev->id.rfind(last_epoch_ + "-", 0), 0U) << "id " << ev->id << " is not <epoch>-<seq>";
+}
+
+// Invariant: event ids are <epoch>-<seq> with seq strictly increasing within the epoch.
+TEST_F(DeliveryTest, EventIdsAreEpochAndIncreasingSeq) {
+    start(make_test_config());
+    auto client = open_stream("org:1");
+    long long last_seq = 0;
+    for (int i = 0; i < 3; ++i) {
+        pg_.exec("SELECT deltacast_poke('org:1')");
+        const auto ev = client->wait_for([](const SseEvent& e) { return e.event == "poke"; }, 5s);
+        ASSERT_TRUE(ev);
+        ASSERT_EQ(ev->id.rfind(last_epoch_ + "-", 0), 0U) << ev->id;
+        const long long seq = std::stoll(ev->id.substr(last_epoch_.size() + 1));
+        EXPECT_GT(seq, last_seq);
+        last_seq = seq;
+    }
+}
+
+// Invariant: an idle stream gets a heartbeat comment every heartbeat_s seconds of silence.
+TEST_F(DeliveryTest, IdleStreamGetsHeartbeats) {
+    start(make_test_config("heartbeat_s = 1\n"));
+    auto client = open_stream("org:1");
+    std::this_thread::sleep_for(2500ms);
+    EXPECT_GE(client->comment_count(), 1);
+    EXPECT_GE(metric("deltacast_heartbeats_total"), 1);
 }
 
 // Invariant: a malformed payload is counted and answered with resync for that topic; the
