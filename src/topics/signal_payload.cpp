@@ -11,8 +11,10 @@ namespace {
 
 std::optional<std::string> canonical_id(IdType type, const nlohmann::json& value) {
     if (type == IdType::Bigint && value.is_number_integer()) {
-        return value.is_number_unsigned() ? std::to_string(value.get<std::uint64_t>())
-                                          : std::to_string(value.get<std::int64_t>());
+        // Range-checked like the string form: an id outside int8 would fail the whole query.
+        std::string id = value.is_number_unsigned() ? std::to_string(value.get<std::uint64_t>())
+                                                    : std::to_string(value.get<std::int64_t>());
+        return valid_id(type, id) ? std::optional<std::string>(std::move(id)) : std::nullopt;
     }
     if (!value.is_string()) {
         return std::nullopt;

@@ -21,6 +21,7 @@ struct TopicManager::State {
     int refs = 0;
     bool active = false;            // LISTEN confirmed on the current connection
     bool listen_requested = false;  // a LISTEN is on its way
+    std::uint64_t generation = 0;   // tells this state's LISTEN answers from a dropped one's
     std::vector<std::shared_ptr<Op>> waiters;
     Scheduler::TimerId linger = 0;
     Scheduler::TimerId window = 0;  // the open window's close timer
@@ -66,7 +67,9 @@ void TopicManager::subscribe(const std::vector<Topic>& topics, SubscribeDone don
         if (!state.listen_requested) {
             state.listen_requested = true;
             notifier_.listen(topic.channel,
-                             [this, key = topic.key](bool ok) { on_listen_result(key, ok); });
+                             [this, key = topic.key, generation = state.generation](bool ok) {
+                                 on_listen_result(key, generation, ok);
+                             });
         }
     }
     if (op->remaining == 0) {
@@ -83,6 +86,7 @@ TopicManager::State& TopicManager::acquire(const Topic& topic) {
     State& state = it->second;
     if (inserted) {
         state.topic = topic;
+        state.generation = ++generations_;
         state.ids.resize(topic.kind->entities.size());
         metrics_.topics.store(static_cast<std::int64_t>(topics_.size()));
     }
@@ -94,10 +98,10 @@ TopicManager::State& TopicManager::acquire(const Topic& topic) {
     return state;
 }
 
-void TopicManager::on_listen_result(const std::string& key, bool ok) {
+void TopicManager::on_listen_result(const std::string& key, std::uint64_t generation, bool ok) {
     const auto it = topics_.find(key);
-    if (it == topics_.end()) {
-        return;  // every subscriber left and the topic was dropped meanwhile
+    if (it == topics_.end() || it->second.generation != generation) {
+        return;  // every subscriber left and the topic was dropped (maybe re-created) meanwhile
     }
     State& state = it->second;
     state.listen_requested = false;

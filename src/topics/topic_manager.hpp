@@ -65,7 +65,7 @@ private:
     State& acquire(const Topic& topic);
     void release(const std::string& key);
     void expire_linger(const std::string& key);
-    void on_listen_result(const std::string& key, bool ok);
+    void on_listen_result(const std::string& key, std::uint64_t generation, bool ok);
     void finish(const std::shared_ptr<Op>& op, SubscribeStatus status);
     void add_signal(State& state, std::string_view payload);
     void flush(const std::string& key);
@@ -76,6 +76,7 @@ private:
     WindowSink& sink_;
     Metrics& metrics_;
     std::unordered_map<std::string, State> topics_;
+    std::uint64_t generations_ = 0;
 };
 
 }  // namespace deltacast::topics

@@ -205,6 +205,22 @@ TEST_F(TopicManagerTest, ConfirmationAfterTopicDroppedIsIgnored) {
     EXPECT_FALSE(manager_.active("chat:1"));
 }
 
+// A stale LISTEN answer (for a topic state that was dropped and re-created meanwhile) must not
+// complete the new subscriber: only the new state's own LISTEN confirmation may.
+TEST_F(TopicManagerTest, StaleConfirmationDoesNotCompleteRecreatedTopic) {
+    const auto first = subscribe({"chat:1"});
+    scheduler_.advance(milliseconds(7000));  // timeout, then the linger drops the state
+    ASSERT_EQ(manager_.topic_count(), 0u);
+    const auto second = subscribe({"chat:1"});  // a new state, a second LISTEN
+    ASSERT_EQ(notifier_.pending(), 2u);
+    notifier_.confirm("signal:chat:1");  // the oldest: the first state's LISTEN
+    EXPECT_TRUE(second->empty()) << "completed by a stale LISTEN answer";
+    EXPECT_FALSE(manager_.active("chat:1"));
+    notifier_.confirm("signal:chat:1");  // its own
+    EXPECT_EQ(*second, Statuses{SubscribeStatus::Ok});
+    EXPECT_EQ(*first, Statuses{SubscribeStatus::Timeout});
+}
+
 // UNLISTEN goes out only once the last subscriber has been gone for the whole linger.
 TEST_F(TopicManagerTest, UnlistenOnlyAfterLinger) {
     subscribe_ok({"chat:1"});
