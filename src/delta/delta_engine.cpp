@@ -22,6 +22,35 @@ void merge_into(topics::EntityIds& into, topics::EntityIds&& from) {
     }
 }
 
+/// Starts `launch(e, callback)` for every entity e with wanted[e], then calls `done` once, when
+/// all of them answered (`failed` if any did not get rows). Requires at least one wanted entity.
+void gather(const std::vector<bool>& wanted,
+            const std::function<void(std::size_t, RowsDone)>& launch,
+            std::function<void(const Results&, bool failed)> done) {
+    struct State {
+        Results results;
+        std::size_t remaining = 0;
+        bool failed = false;
+        std::function<void(const Results&, bool)> done;
+    };
+    auto state = std::make_shared<State>();
+    state->results.resize(wanted.size());
+    state->remaining = static_cast<std::size_t>(std::count(wanted.begin(), wanted.end(), true));
+    state->done = std::move(done);
+    for (std::size_t e = 0; e < wanted.size(); ++e) {
+        if (!wanted[e]) {
+            continue;
+        }
+        launch(e, [state, e](std::optional<std::vector<Row>> rows) {
+            state->failed = state->failed || !rows;
+            state->results[e] = std::move(rows);
+            if (--state->remaining == 0) {
+                state->done(state->results, state->failed);
+            }
+        });
+    }
+}
+
 FramePtr resync_frame(const std::string& topic, const std::string& reason) {
     auto frame = std::make_shared<Frame>();
     frame->topic = topic;
@@ -62,39 +91,30 @@ void DeltaEngine::on_resync(const topics::Topic& topic, const std::string& reaso
 void DeltaEngine::run(topics::WindowBatch batch) {
     const std::string key = batch.topic.key;
     in_flight_[key] = std::nullopt;
-    std::size_t queries = 0;
+    std::vector<bool> wanted;
     for (const auto& ids : batch.ids) {
-        queries += ids.empty() ? 0 : 1;
+        wanted.push_back(!ids.empty());
     }
-    if (queries == 0) {
+    if (std::find(wanted.begin(), wanted.end(), true) == wanted.end()) {
         finish(key);
         return;
     }
     auto shared = std::make_shared<topics::WindowBatch>(std::move(batch));
-    auto results = std::make_shared<Results>(shared->ids.size());
-    auto remaining = std::make_shared<std::size_t>(queries);
-    auto failed = std::make_shared<bool>(false);
-    const auto& entities = shared->topic.kind->entities;
-    for (std::size_t e = 0; e < entities.size(); ++e) {
-        if (shared->ids[e].empty()) {
-            continue;
-        }
-        fetcher_.fetch(entities[e], shared->topic.id, shared->ids[e],
-                       [this, shared, results, remaining, failed, e](auto rows) {
-                           *failed = *failed || !rows;
-                           (*results)[e] = std::move(rows);
-                           if (--*remaining > 0) {
-                               return;
-                           }
-                           if (*failed) {
-                               on_resync(shared->topic, "query-failed");
-                           } else {
-                               metrics_.frames.fetch_add(1, std::memory_order_relaxed);
-                               publisher_.publish(build(*shared, *results));
-                           }
-                           finish(shared->topic.key);
-                       });
-    }
+    gather(
+        wanted,
+        [this, shared](std::size_t e, RowsDone done) {
+            fetcher_.fetch(shared->topic.kind->entities[e], shared->topic.id, shared->ids[e],
+                           std::move(done));
+        },
+        [this, shared](const Results& results, bool failed) {
+            if (failed) {
+                on_resync(shared->topic, "query-failed");
+            } else {
+                metrics_.frames.fetch_add(1, std::memory_order_relaxed);
+                publisher_.publish(build(*shared, results));
+            }
+            finish(shared->topic.key);
+        });
 }
 
 void DeltaEngine::finish(const std::string& key) {
@@ -145,52 +165,41 @@ FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& res
 
 void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FramePtr)> done) {
     const auto& entities = topic.kind->entities;
-    std::size_t queries = 0;
+    std::vector<bool> wanted;
     for (const auto& entity : entities) {
-        queries += entity.snapshot.empty() ? 0 : 1;
+        wanted.push_back(!entity.snapshot.empty());
     }
-    if (queries == 0) {
+    if (std::find(wanted.begin(), wanted.end(), true) == wanted.end()) {
         done(nullptr);
         return;
     }
-    auto results = std::make_shared<Results>(entities.size());
-    auto remaining = std::make_shared<std::size_t>(queries);
-    auto failed = std::make_shared<bool>(false);
-    auto finish_snapshot = [this, topic, results, failed, done = std::move(done)] {
-        if (*failed) {
-            metrics_.resyncs.fetch_add(1, std::memory_order_relaxed);
-            done(resync_frame(topic.key, "snapshot-failed"));
-            return;
-        }
-        auto frame = std::make_shared<Frame>();
-        frame->topic = topic.key;
-        for (std::size_t e = 0; e < results->size(); ++e) {
-            if (!(*results)[e]) {
-                continue;
+    gather(
+        wanted,
+        [this, topic](std::size_t e, RowsDone rows_done) {
+            fetcher_.snapshot(topic.kind->entities[e], topic.id, std::move(rows_done));
+        },
+        [this, topic, done = std::move(done)](const Results& results, bool failed) {
+            if (failed) {
+                metrics_.resyncs.fetch_add(1, std::memory_order_relaxed);
+                done(resync_frame(topic.key, "snapshot-failed"));
+                return;
             }
-            std::vector<std::string> rows;
-            for (const Row& row : *(*results)[e]) {
-                rows.push_back(row.json);
+            auto frame = std::make_shared<Frame>();
+            frame->topic = topic.key;
+            for (std::size_t e = 0; e < results.size(); ++e) {
+                if (!results[e]) {
+                    continue;
+                }
+                std::vector<std::string> rows;
+                for (const Row& row : *results[e]) {
+                    rows.push_back(row.json);
+                }
+                append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows,
+                              true);
             }
-            append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows, true);
-        }
-        metrics_.snapshots.fetch_add(1, std::memory_order_relaxed);
-        done(std::move(frame));
-    };
-    auto shared_finish = std::make_shared<decltype(finish_snapshot)>(std::move(finish_snapshot));
-    for (std::size_t e = 0; e < entities.size(); ++e) {
-        if (entities[e].snapshot.empty()) {
-            continue;
-        }
-        fetcher_.snapshot(entities[e], topic.id,
-                          [results, remaining, failed, shared_finish, e](auto rows) {
-                              *failed = *failed || !rows;
-                              (*results)[e] = std::move(rows);
-                              if (--*remaining == 0) {
-                                  (*shared_finish)();
-                              }
-                          });
-    }
+            metrics_.snapshots.fetch_add(1, std::memory_order_relaxed);
+            done(std::move(frame));
+        });
 }
 
 }  // namespace deltacast::delta
