@@ -8,7 +8,7 @@ import type { EntityId, Row, Topic } from '../core/types.ts';
  * rows. For `shape: 'single'` (one row per query) `queryKey(topic, id)` is the row's key and
  * `queryKey(topic)` must be a prefix of it, so that a resync can invalidate them all.
  */
-export interface EntityMapping<R extends Row = Row> {
+export interface EntityMapping<R extends object = Row> {
   /** The `entity` field of the events, e.g. `ChatMessageContent`. */
   entity: string;
   /** The topic kind that carries it: `chat` for `chat:42`. */

@@ -48,10 +48,11 @@ const defaultScheduleFrame = (flush: () => void): void => {
 export function bindQueryClient(
   manager: StreamManager,
   client: QueryClient,
-  mappings: readonly EntityMapping[],
+  // `never`: a mapping of any row type is accepted; the wire's rows are untyped anyway.
+  mappings: ReadonlyArray<EntityMapping<never>>,
   options: QueryBindingOptions = {},
 ): QueryBinding {
-  const resolved: ResolvedMapping[] = mappings.map((m) => ({
+  const resolved: ResolvedMapping[] = (mappings as unknown as readonly EntityMapping[]).map((m) => ({
     ...m,
     idField: m.idField ?? 'id',
     versionField: m.versionField ?? 'version',
