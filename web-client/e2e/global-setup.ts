@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { startStack } from './stack.mjs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    deltacastUrl: string;
+    pgEnv: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stack = await startStack({ tokenMs: 120 });
+  project.provide('baseUrl', stack.url);
+  project.provide('deltacastUrl', stack.deltacastUrl);
+  project.provide('pgEnv', stack.pgEnv);
+  return async () => {
+    await stack.stop();
+  };
+}
