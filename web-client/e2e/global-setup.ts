@@ -6,6 +6,7 @@ declare module 'vitest' {
     baseUrl: string;
     deltacastUrl: string;
     pgEnv: Record<string, string>;
+    secret: string;
   }
 }
 
@@ -14,6 +15,7 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', stack.url);
   project.provide('deltacastUrl', stack.deltacastUrl);
   project.provide('pgEnv', stack.pgEnv);
+  project.provide('secret', stack.secret);
   return async () => {
     await stack.stop();
   };
