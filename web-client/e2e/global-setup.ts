@@ -11,7 +11,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const stack = await startStack({ tokenMs: 120 });
+  const stack = await startStack({ tokenMs: 200 });
   project.provide('baseUrl', stack.url);
   project.provide('deltacastUrl', stack.deltacastUrl);
   project.provide('pgEnv', stack.pgEnv);
