@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # demo.sh: deltacast end to end on this machine, in one command.
 #
-#   scripts/demo.sh            (PORT=8080 by default: PORT=9000 scripts/demo.sh)
+#   scripts/demo.sh     (then open http://127.0.0.1:5173; PORT=… and DELTACAST_PORT=… to move)
 #
-# Builds the release preset, starts a fresh throwaway PostgreSQL with the example chat
-# schema and seed data, starts deltacast (auth off) and the example agent streaming replies
-# into chat 42, then shows the live SSE stream of org:1 and chat:42 here until Ctrl-C.
-# Everything it started is stopped on exit; logs stay in .demo/.
-# It installs nothing: scripts/deps.sh installs the Debian packages it needs.
-# The browser demo (a chat page) arrives with the web-client issue; until then the stream
-# is shown raw in this terminal.
+# Builds the release preset and the web demo (npm ci + vite build in web-client/), starts a
+# fresh throwaway PostgreSQL with the example chat schema and seed data, deltacast in jwt
+# mode on 127.0.0.1:$DELTACAST_PORT (default 8080) with a random secret, the example agent
+# in --serve mode (it answers the page's "Ask the agent"), and web-client/demo/server.mjs on
+# 127.0.0.1:$PORT (default 5173): the built chat page, its API, and /api/sse/* proxied to
+# deltacast unchanged. It prints that one URL and runs until Ctrl-C. Everything it started
+# is stopped on exit; logs stay in .demo/.
+# It installs nothing system-wide: scripts/deps.sh installs the Debian packages it needs
+# (npm ci fills web-client/node_modules from the npm registry).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$repo"
 
-port=${PORT:-8080}
+port=${PORT:-5173}
+dc_port=${DELTACAST_PORT:-8080}
 demo_dir=$repo/.demo
 config=$repo/deltacast.example.toml
 server_bin=$repo/build/release/deltacast
@@ -23,7 +26,8 @@ agent_bin=$repo/build/release/deltacast-agent
 pg_dir=
 server_pid=
 agent_pid=
-curl_pid=
+web_pid=
+secret=
 
 say() { echo "demo: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -55,8 +59,8 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     echo >&2
-    say "stopping the agent, deltacast and PostgreSQL"
-    stop_pid "$curl_pid"
+    say "stopping the demo server, the agent, deltacast and PostgreSQL"
+    stop_pid "$web_pid"
     stop_pid "$agent_pid"
     stop_pid "$server_pid"
     stop_cluster "$pg_dir"
@@ -81,12 +85,27 @@ check_tools() {
         scripts/deps.sh --check || exit 1
     fi
     local tool
-    for tool in cmake ninja c++ psql curl; do
+    for tool in cmake ninja c++ psql curl node npm; do
         command -v "$tool" >/dev/null || die "$tool not found: run scripts/deps.sh"
     done
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+             process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+        die "node $(node --version) is too old: the web demo needs Node >= 20.19"
     [[ -f $config ]] || die "$config not found"
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        die "port $port is already in use; choose another: PORT=8081 $0"
+        die "port $port is already in use; choose another: PORT=5180 $0"
+    fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$dc_port") 2>/dev/null; then
+        die "port $dc_port is already in use; choose another: DELTACAST_PORT=8081 $0"
+    fi
+}
+
+build_web() {
+    say "building the web demo (npm ci + vite build in web-client/; log $demo_dir/web-build.log)"
+    if ! (cd web-client && npm ci --no-audit --no-fund && npm run build:demo) \
+        >"$demo_dir/web-build.log" 2>&1; then
+        tail -n 20 "$demo_dir/web-build.log" >&2 || true
+        die "the web demo did not build; see $demo_dir/web-build.log"
     fi
 }
 
@@ -112,14 +131,18 @@ start_cluster() {
         -f sql/deltacast.sql -f sql/example_chat.sql -f sql/example_seed.sql
 }
 
+# deltacast in jwt mode: the demo server signs each visitor's `session` cookie with the same
+# random secret, so the stream is authenticated and chat access is checked as in production.
 start_server() {
     local conninfo="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER"
-    say "starting deltacast on 127.0.0.1:$port (log $demo_dir/deltacast.log)"
-    "$server_bin" --config "$config" --auth.mode=none --server.listen="127.0.0.1:$port" \
+    secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    say "starting deltacast on 127.0.0.1:$dc_port (log $demo_dir/deltacast.log)"
+    DELTACAST_JWT_SECRET=$secret "$server_bin" --config "$config" --auth.mode=jwt \
+        --server.listen="127.0.0.1:$dc_port" \
         --postgres.conninfo="$conninfo" >"$demo_dir/deltacast.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
-        if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then
+        if curl -fs -o /dev/null "http://127.0.0.1:$dc_port/readyz"; then
             return 0
         fi
         if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -133,22 +156,44 @@ start_server() {
     die "deltacast did not answer 200 on /readyz within 20 s"
 }
 
+start_web() {
+    say "starting the demo server on 127.0.0.1:$port (log $demo_dir/web.log)"
+    PORT=$port DELTACAST_URL="http://127.0.0.1:$dc_port" DELTACAST_JWT_SECRET=$secret \
+        node web-client/demo/server.mjs >"$demo_dir/web.log" 2>&1 &
+    web_pid=$!
+    for _ in $(seq 1 100); do
+        if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then
+            return 0
+        fi
+        if ! kill -0 "$web_pid" 2>/dev/null; then
+            tail -n 20 "$demo_dir/web.log" >&2 || true
+            web_pid=
+            die "the demo server exited during start-up; see $demo_dir/web.log"
+        fi
+        sleep 0.2
+    done
+    die "the demo server did not answer on port $port within 20 s"
+}
+
 print_banner() {
     local url="http://127.0.0.1:$port"
     cat >&2 <<EOF
 
-deltacast demo is running:
-  PostgreSQL  127.0.0.1:$PGPORT, database $PGDATABASE, user $PGUSER
-  deltacast   $url  (pid $server_pid, log .demo/deltacast.log, auth off)
-  agent       streaming replies into chat 42  (pid $agent_pid, log .demo/agent.log)
+deltacast demo is running. Open this in a browser:
 
-In another terminal:
+    $url
+
+  (chats 42 and 43 as user u1; $url/?user=u2 for the other member, ?user=u3 shows a 403)
+  PostgreSQL  127.0.0.1:$PGPORT, database $PGDATABASE, user $PGUSER
+  deltacast   http://127.0.0.1:$dc_port  (pid $server_pid, jwt auth, log .demo/deltacast.log)
+  agent       --serve: answers "Ask the agent"  (pid $agent_pid, log .demo/agent.log)
+  web         $url  (pid $web_pid, web-client/demo/server.mjs, log .demo/web.log)
+
+In another terminal, a writer that the page shows live:
   eval "\$(scripts/pg-cluster.sh env $pg_dir)"
   build/release/deltacast-agent --chat 43 --prompt "Hello there"
-  curl -sN --compressed '$url/api/sse/stream?topics=chat:43'
-  curl -s $url/metrics
 
-Live stream of org:1 and chat:42 (Ctrl-C stops everything):
+Ctrl-C stops everything.
 EOF
 }
 
@@ -161,15 +206,16 @@ trap cleanup EXIT
 trap 'exit 0' INT  # Ctrl-C is how the demo is meant to end
 trap 'exit 143' TERM
 start_cluster
+build_web
 start_server
-"$agent_bin" --loop 1000 --chat 42 >"$demo_dir/agent.log" 2>&1 &
+"$agent_bin" --serve >"$demo_dir/agent.log" 2>&1 &
 agent_pid=$!
+start_web
 print_banner
-# In the background so that a signal to this script is handled at once (bash defers traps
-# while a foreground child runs); background children ignore Ctrl-C, so cleanup stops it.
-curl -sN --compressed "http://127.0.0.1:$port/api/sse/stream?topics=org:1,chat:42" &
-curl_pid=$!
-if wait "$curl_pid"; then rc=0; else rc=$?; fi
-curl_pid=
-say "the stream ended (curl exit $rc); see $demo_dir/deltacast.log"
+# The demo server runs in the background so that a signal to this script is handled at once
+# (bash defers traps while a foreground child runs); background children ignore Ctrl-C, so
+# cleanup stops it.
+if wait "$web_pid"; then rc=0; else rc=$?; fi
+web_pid=
+say "the demo server ended (exit $rc); see $demo_dir/web.log"
 exit 1

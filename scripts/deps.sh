@@ -11,7 +11,14 @@ PACKAGES=(
     libboost-dev libpq-dev libbrotli-dev zlib1g-dev nlohmann-json3-dev libspdlog-dev
     libtoml11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libssl-dev
     postgresql-15 postgresql-client-15 curl
+    chromium nodejs
 )
+# The web client needs Node >= 20.19 with npm. These machines run NodeSource's nodejs 20,
+# which bundles npm and conflicts with Debian's npm package (apt would refuse, or replace
+# Node 20 by Debian's 18): ask for Debian's npm only where no npm is installed at all.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(npm)
+fi
 
 missing_packages() {
     local pkg

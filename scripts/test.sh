@@ -5,7 +5,9 @@
 #
 # Steps: cmake configure + build; start a cluster in a temp dir (stopped on exit); load
 # sql/deltacast.sql and sql/example_chat.sql; run ctest (labels unit and pg) with the
-# cluster's PG* variables; then the web client's npm tests when web-client/ exists.
+# cluster's PG* variables; then the web client when web-client/ exists: npm ci, npm test
+# (vitest unit tests) and npm run e2e (headless chromium against this preset's deltacast and
+# deltacast-agent, the demo server and the same cluster).
 # The test binaries see PGHOST=127.0.0.1 PGPORT=<random> PGUSER=deltacast
 # PGDATABASE=deltacast_test, DELTACAST_SOURCE_DIR (the repo) and DELTACAST_BINARY_DIR
 # (build/<preset>); DATABASE_URL is unset so that it cannot point them elsewhere.
@@ -20,7 +22,7 @@ while [[ $# -gt 0 ]]; do
         --preset) [[ $# -ge 2 ]] || { echo "test.sh: --preset needs a value" >&2; exit 2; }
                   preset=$2; shift 2 ;;
         --preset=*) preset=${1#--preset=}; shift ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown argument $1 (usage: $0 [--preset dev|asan|release])" >&2
            exit 2 ;;
     esac
@@ -94,14 +96,42 @@ if [[ $ctest_rc -ne 0 ]]; then
     exit "$ctest_rc"
 fi
 
+passed=$((ctest_total - ctest_failed))
+failed=$ctest_failed
+
+# Runs one vitest command in web-client/ and adds its counts ("Tests  3 failed | 41 passed
+# (44)") to the totals; returns the command's status.
+run_vitest() {
+    local out=$pg_dir/vitest.log rc=0 line n
+    (cd web-client && "$@") 2>&1 | tee "$out" || rc=${PIPESTATUS[0]}
+    line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^ *Tests +[0-9]' | tail -n 1) || true
+    n=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+') || n=0
+    passed=$((passed + n))
+    n=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+') || n=0
+    failed=$((failed + n))
+    if [[ $rc -ne 0 && -z $line ]]; then failed=$((failed + 1)); fi
+    return "$rc"
+}
+
+on_web_failure() {
+    echo "summary: $passed passed, $failed failed"
+    exit 1
+}
+
 web=skipped
 if [[ -f web-client/package.json ]]; then
-    step="web-client npm test"
+    step="web-client npm ci"
+    log "$step (node $(node --version), npm $(npm --version))"
+    (cd web-client && npm ci --no-audit --no-fund)
+    step="web-client unit tests (npm test)"
     log "$step"
-    (cd web-client && npm ci && npm test)
+    run_vitest npm test || on_web_failure
+    step="web-client browser tests (npm run e2e)"
+    log "$step"
+    run_vitest npm run e2e || on_web_failure
     web=passed
 fi
 
 log "preset=$preset ctest=$((ctest_total - ctest_failed))/$ctest_total web-client=$web" \
     "time=$((SECONDS - started))s"
-echo "summary: $((ctest_total - ctest_failed)) passed, $ctest_failed failed"
+echo "summary: $passed passed, $failed failed"

@@ -1,0 +1,5 @@
+export { StreamProvider, type StreamProviderProps } from './StreamProvider.tsx';
+export { useStreamManager } from './useStreamManager.ts';
+export { useStreamState } from './useStreamState.ts';
+export { useStreamSubscription, type SubscriptionStatus } from './useStreamSubscription.ts';
+export { useStreamEvent } from './useStreamEvent.ts';

@@ -1,0 +1,1 @@
+export { bindReplicache, type Pullable, type ReplicacheBindingOptions } from './replicache-binding.ts';
