@@ -62,7 +62,7 @@ App::App(Config config)
       listener_(core_, config_.postgres, metrics_), pool_(core_, config_.postgres, metrics_),
       access_query_(std::make_unique<PgAccessQuery>(pool_)),
       access_(config_, *access_query_, scheduler_, metrics_), fetcher_(config_, pool_),
-      delta_(fetcher_, hub_, event_ids_, metrics_),
+      replay_(config_.replay, hub_, event_ids_), delta_(fetcher_, replay_, event_ids_, metrics_),
       topics_(config_, listener_, scheduler_, delta_, metrics_),
       http_{config_, metrics_, *this, verifier_.get()} {
     listener_.set_callbacks(listen::Listener::Callbacks{
@@ -162,17 +162,36 @@ void App::subscribe(std::shared_ptr<const sse::OpenRequest> request,
         // posted to the session after `ready` (a strand runs posts in order).
         hub_.join(keys_of(request->topics), subscriber);
         done({sse::OpenStatus::Ok, {}, {}});
-        if (request->resume) {
-            return;
-        }
-        for (const auto& topic : request->topics) {
-            delta_.snapshot(topic, [subscriber](delta::FramePtr frame) {
+        catch_up(*request, subscriber);
+    });
+}
+
+void App::catch_up(const sse::OpenRequest& request, const std::shared_ptr<sse::Subscriber>& sub) {
+    if (!request.resume()) {
+        for (const auto& topic : request.topics) {
+            delta_.snapshot(topic, [sub](delta::FramePtr frame) {
                 if (frame) {
-                    subscriber->push(std::move(frame));
+                    sub->push(std::move(frame));
                 }
             });
         }
-    });
+        return;
+    }
+    // Same handler as the join: replayed frames precede every live one, and none is missed.
+    const auto keys = keys_of(request.topics);
+    const auto seq = event_ids_.parse(request.last_event_id);
+    auto replay = seq ? replay_.replay_after(*seq, keys) : delta::ReplayStore::Replay{{}, keys};
+    for (auto& frame : replay.frames) {
+        sub->push(std::move(frame));
+    }
+    if (!replay.uncovered.empty()) {
+        auto resync = std::make_shared<delta::Frame>();
+        delta::append_resync(resync->bytes, replay.uncovered,
+                             seq ? "replay-unavailable" : "unknown-epoch");
+        metrics_.resyncs.fetch_add(1, std::memory_order_relaxed);
+        sub->push(std::move(resync));
+    }
+    metrics_.replayed_frames.fetch_add(replay.frames.size(), std::memory_order_relaxed);
 }
 
 void App::close(std::shared_ptr<const sse::OpenRequest> request,

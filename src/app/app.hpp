@@ -12,6 +12,7 @@
 #include "auth/jwt.hpp"
 #include "delta/delta_engine.hpp"
 #include "delta/pg_row_fetcher.hpp"
+#include "delta/replay_store.hpp"
 #include "listen/listener.hpp"
 #include "pg/query_pool.hpp"
 #include "sse/http_listener.hpp"
@@ -65,6 +66,7 @@ private:
     void subscribe(std::shared_ptr<const sse::OpenRequest> request,
                    std::shared_ptr<sse::Subscriber> subscriber,
                    std::function<void(sse::OpenResult)> done);
+    void catch_up(const sse::OpenRequest& request, const std::shared_ptr<sse::Subscriber>& sub);
 
     const Config config_;
     boost::asio::io_context ioc_;  // declared first: destroyed last, after everything using it
@@ -79,6 +81,7 @@ private:
     topics::AccessChecker access_;
     delta::PgRowFetcher fetcher_;
     sse::Hub hub_;
+    delta::ReplayStore replay_;
     delta::DeltaEngine delta_;
     topics::TopicManager topics_;
     sse::HttpContext http_;

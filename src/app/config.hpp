@@ -93,6 +93,12 @@ struct AuthConfig {
     std::size_t access_cache_max_entries = 100000;
 };
 
+struct ReplayConfig {
+    std::size_t max_frames = 256;       // per topic; 0 = no replay (resume always resyncs)
+    std::size_t max_bytes = 256 * 1024; // per topic
+    int max_age_s = 120;                // frames older than this are not replayed
+};
+
 struct LogConfig {
     std::string level = "info";  // trace|debug|info|warn|error|critical|off
 };
@@ -102,6 +108,7 @@ struct Config {
     PostgresConfig postgres;
     FanoutConfig fanout;
     AuthConfig auth;
+    ReplayConfig replay;
     LogConfig log;
     std::map<std::string, TopicKindConfig> topics;  // by kind
 

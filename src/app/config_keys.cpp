@@ -20,6 +20,7 @@ using Pg = PostgresConfig;
 using Fan = FanoutConfig;
 using Auth = AuthConfig;
 using Log = LogConfig;
+using Rep = ReplayConfig;
 
 constexpr long long kInt = std::numeric_limits<int>::max();
 constexpr long long kBytes = 1LL << 40; // a byte limit beyond 1 TiB can only be a typo
@@ -77,6 +78,12 @@ const KeySpec kKeys[] = {
     {"fanout.gzip_window_bits", ref<&C::fanout, &Fan::gzip_window_bits>, 9, 15,
      "gzip window bits; memory per stream grows with it"},
     {"fanout.gzip_mem_level", ref<&C::fanout, &Fan::gzip_mem_level>, 1, 9, "zlib memLevel"},
+    {"replay.max_frames", ref<&C::replay, &Rep::max_frames>, 0, kBytes,
+     "frames kept per topic for Last-Event-ID resume; 0 = no replay"},
+    {"replay.max_bytes", ref<&C::replay, &Rep::max_bytes>, 0, kBytes,
+     "bytes of frames kept per topic for resume"},
+    {"replay.max_age_s", ref<&C::replay, &Rep::max_age_s>, 0, kInt,
+     "frames older than this are not replayed"},
     {"auth.mode", ref<&C::auth, &Auth::mode>, 0, 0,
      "jwt, or none for local development (every topic open)"},
     {"auth.jwt_secret_env", ref<&C::auth, &Auth::jwt_secret_env>, 0, 0,

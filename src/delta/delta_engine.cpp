@@ -69,6 +69,7 @@ void DeltaEngine::on_window(topics::WindowBatch batch) {
         auto frame = std::make_shared<Frame>();
         frame->topic = batch.topic.key;
         append_poke(frame->bytes, ids_.next(), batch.topic.key);
+        frame->first_seq = frame->last_seq = ids_.last();
         metrics_.frames.fetch_add(1, std::memory_order_relaxed);
         publisher_.publish(std::move(frame));
         return;
@@ -134,6 +135,7 @@ void DeltaEngine::finish(const std::string& key) {
 FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& results) {
     auto frame = std::make_shared<Frame>();
     frame->topic = batch.topic.key;
+    const std::uint64_t before = ids_.last();
     const auto& entities = batch.topic.kind->entities;
     for (std::size_t e = 0; e < entities.size(); ++e) {
         if (batch.ids[e].empty() || !results[e]) {
@@ -159,6 +161,10 @@ FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& res
             append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, missing,
                           entities[e].id_type);
         }
+    }
+    if (ids_.last() > before) {
+        frame->first_seq = before + 1;
+        frame->last_seq = ids_.last();
     }
     return frame;
 }

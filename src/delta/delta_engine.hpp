@@ -29,6 +29,9 @@ class FramePublisher {
 public:
     virtual ~FramePublisher() = default;
     virtual void publish(FramePtr frame) = 0;
+    /// The topic's signals are seen from now on / no longer (for the replay buffer).
+    virtual void topic_listening(const std::string& /*topic*/) {}
+    virtual void topic_dropped(const std::string& /*topic*/) {}
 };
 
 class DeltaEngine final : public topics::WindowSink {
@@ -37,6 +40,10 @@ public:
 
     void on_window(topics::WindowBatch batch) override;
     void on_resync(const topics::Topic& topic, const std::string& reason) override;
+    void on_listening(const topics::Topic& topic) override {
+        publisher_.topic_listening(topic.key);
+    }
+    void on_unlistened(const topics::Topic& topic) override { publisher_.topic_dropped(topic.key); }
 
     /// The current rows of `topic` for ONE new connection (entity-upsert with "snapshot":true,
     /// no event ids); `done(nullptr)` when the kind has no snapshot query or it failed.

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <random>
 
 namespace deltacast::delta {
@@ -22,6 +23,20 @@ std::string topic_entity_prefix(std::string_view topic, std::string_view entity)
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> EventIds::parse(std::string_view id) const {
+    if (id.size() <= epoch_.size() + 1 || id.substr(0, epoch_.size()) != epoch_ ||
+        id[epoch_.size()] != '-') {
+        return std::nullopt;
+    }
+    const std::string_view digits = id.substr(epoch_.size() + 1);
+    std::uint64_t seq = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || seq > seq_) {
+        return std::nullopt;  // not a number, or an id this process never issued
+    }
+    return seq;
+}
 
 std::string make_epoch() {
     std::random_device rd;

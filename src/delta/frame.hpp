@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@ namespace deltacast::delta {
 struct Frame {
     std::string topic;  // topic key, for fan-out
     std::string bytes;  // one or more complete SSE events
+    std::uint64_t first_seq = 0;  // seq of its first event id; 0 = no ids (resync, snapshot)
+    std::uint64_t last_seq = 0;
 };
 using FramePtr = std::shared_ptr<const Frame>;
 
@@ -26,6 +29,10 @@ public:
     explicit EventIds(std::string epoch) : epoch_(std::move(epoch)) {}
     const std::string& epoch() const { return epoch_; }
     std::string next() { return epoch_ + "-" + std::to_string(++seq_); }
+    /// The seq of the last id handed out (0 before the first).
+    std::uint64_t last() const { return seq_; }
+    /// The seq of `id` when it is `<this epoch>-<seq>`; nullopt for another epoch or garbage.
+    std::optional<std::uint64_t> parse(std::string_view id) const;
 
 private:
     std::string epoch_;

@@ -78,12 +78,12 @@ void SseSession::start(Request request) {
         return;
     }
     counted_ = true;
-    last_event_id_ = stream_request.last_event_id;
     for (const auto& topic : stream_request.topics) {
         topic_keys_.push_back(topic.key);
     }
     open_request_ = std::make_shared<OpenRequest>(
-        OpenRequest{std::move(stream_request.topics), std::move(identity), !last_event_id_.empty()});
+        OpenRequest{std::move(stream_request.topics), std::move(identity),
+                    std::move(stream_request.last_event_id)});
     do_read();
     context_.service.open(open_request_, shared_from_this(), [self = shared_from_this()](
                                                                  OpenResult result) {
@@ -130,11 +130,6 @@ void SseSession::on_open(const OpenResult& result) {
     auto first = std::make_shared<delta::Frame>();
     append_retry(first->bytes, context_.config.server.retry_ms);
     delta::append_ready(first->bytes, context_.service.epoch(), topic_keys_);
-    if (!last_event_id_.empty()) {
-        // Replay from a ring of recent frames is a later feature: until then a resuming client
-        // refetches, which keeps the promise that nothing is silently lost.
-        delta::append_resync(first->bytes, topic_keys_, "replay-unavailable");
-    }
     queue_.push_front(std::move(first));
     arm_heartbeat();
     do_write();

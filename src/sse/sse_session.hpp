@@ -55,7 +55,6 @@ private:
     std::string accept_encoding_;
     std::shared_ptr<OpenRequest> open_request_;
     std::vector<std::string> topic_keys_;
-    std::string last_event_id_;
     bool counted_ = false;  // counted in HttpContext::streams
     bool opened_ = false;   // the core answered Ok: close() must release the topics
     bool closed_ = false;

@@ -24,7 +24,8 @@ struct Identity {
 struct OpenRequest {
     std::vector<topics::Topic> topics;
     Identity identity;
-    bool resume = false;  // Last-Event-ID given: no snapshot
+    std::string last_event_id;  // Last-Event-ID / lastEventId; "" for a fresh stream
+    bool resume() const { return !last_event_id.empty(); }
 };
 
 enum class OpenStatus { Ok, Forbidden, Unavailable };
@@ -45,8 +46,9 @@ public:
 
     /// Access checks, then subscribe (LISTEN confirmed for every topic), then join the
     /// subscriber to the fan-out. `done` runs on the core strand; on Ok the subscriber is
-    /// joined and must later be released with close(). Snapshot frames (fresh streams) are
-    /// pushed to the subscriber after `done`.
+    /// joined and must later be released with close(). After `done`, the subscriber is pushed
+    /// the snapshot frames (fresh streams) or the replayed frames and a `resync` for the topics
+    /// that cannot be replayed (resumed streams), before any live frame.
     virtual void open(std::shared_ptr<const OpenRequest> request,
                       std::shared_ptr<Subscriber> subscriber,
                       std::function<void(OpenResult)> done) = 0;

@@ -106,6 +106,9 @@ void TopicManager::on_listen_result(const std::string& key, std::uint64_t genera
     State& state = it->second;
     state.listen_requested = false;
     state.active = ok;
+    if (ok) {
+        sink_.on_listening(state.topic);
+    }
     auto waiters = std::move(state.waiters);
     state.waiters.clear();
     for (const auto& op : waiters) {
@@ -163,6 +166,7 @@ void TopicManager::expire_linger(const std::string& key) {
         return;  // someone came back during the linger
     }
     notifier_.unlisten(state.topic.channel);
+    sink_.on_unlistened(state.topic);
     if (state.window != 0) {
         scheduler_.cancel(state.window);
     }
@@ -250,6 +254,7 @@ void TopicManager::on_connection_lost() {
 void TopicManager::on_resubscribed() {
     for (auto& [key, state] : topics_) {
         state.active = true;
+        sink_.on_listening(state.topic);
         if (state.refs > 0) {
             sink_.on_resync(state.topic, "listener-reconnected");
         }

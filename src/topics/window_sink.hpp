@@ -26,6 +26,10 @@ public:
     /// The topic's subscribers must refetch: `reason` is e.g. "listener-reconnected" or
     /// "malformed-signal".
     virtual void on_resync(const Topic& topic, const std::string& reason) = 0;
+    /// LISTEN for the topic is confirmed: from now on every signal of it is seen.
+    virtual void on_listening(const Topic& /*topic*/) {}
+    /// The topic was UNLISTENed: its signals are no longer seen.
+    virtual void on_unlistened(const Topic& /*topic*/) {}
 };
 
 }  // namespace deltacast::topics

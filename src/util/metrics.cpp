@@ -52,6 +52,8 @@ std::string render_prometheus(const Metrics& m) {
     emit(out, "deltacast_bytes_wire_total", "counter", "Bytes written to sockets.", m.bytes_wire);
     emit(out, "deltacast_resyncs_total", "counter", "resync frames built.", m.resyncs);
     emit(out, "deltacast_snapshots_total", "counter", "Snapshot frames sent.", m.snapshots);
+    emit(out, "deltacast_replayed_frames_total", "counter",
+         "Frames replayed to clients resuming with Last-Event-ID.", m.replayed_frames);
     emit(out, "deltacast_slow_consumer_resyncs_total", "counter",
          "Connection queues dropped and replaced by resync.", m.slow_consumer_resyncs);
     emit(out, "deltacast_slow_consumer_closes_total", "counter",

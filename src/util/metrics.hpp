@@ -44,6 +44,7 @@ struct Metrics {
     Counter frames{0};                // frames built (once per window per topic)
     Counter resyncs{0};               // resync frames built (any reason)
     Counter snapshots{0};
+    Counter replayed_frames{0};       // frames re-sent to resuming clients
 
     // Access
     Counter access_checks_sql{0};

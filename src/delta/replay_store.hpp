@@ -1,0 +1,63 @@
+#pragma once
+// ReplayStore: a per-topic ring of recent frames, so a client that reconnects with its last
+// event id gets exactly the frames it missed instead of refetching. It sits between DeltaEngine
+// and the Hub (a FramePublisher that records, then forwards).
+//
+// A topic's ring covers the client's last seq N when every frame of the topic after N is still
+// in the ring: the topic was LISTENed continuously since before N (coverage starts at LISTEN
+// confirmation), nothing after N was evicted (count, bytes, age bounds), and no `resync` was
+// published for the topic after N (a resync means signals may have been lost, so coverage
+// restarts then). Anything else: the caller sends `resync` for that topic.
+//
+// Threading: core strand only.
+
+#include "app/config.hpp"
+#include "delta/delta_engine.hpp"
+
+#include <chrono>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace deltacast::delta {
+
+class ReplayStore final : public FramePublisher {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    ReplayStore(const ReplayConfig& config, FramePublisher& next, const EventIds& ids);
+
+    void publish(FramePtr frame) override;
+    void topic_listening(const std::string& topic) override;
+    void topic_dropped(const std::string& topic) override;
+
+    struct Replay {
+        std::vector<FramePtr> frames;        // in seq order, across topics
+        std::vector<std::string> uncovered;  // topics that need a resync instead
+    };
+    /// The retained frames after `seq` for `topics`; `now` is for the age bound.
+    Replay replay_after(std::uint64_t seq, const std::vector<std::string>& topics,
+                        Clock::time_point now = Clock::now());
+
+    std::size_t retained_bytes(const std::string& topic) const;
+
+private:
+    struct Entry {
+        FramePtr frame;
+        Clock::time_point at;
+    };
+    struct Ring {
+        std::deque<Entry> entries;
+        std::size_t bytes = 0;
+        std::uint64_t covered_after = 0;  // frames with seq > this are all here or evicted
+    };
+    void evict(Ring& ring, Clock::time_point now);
+
+    const ReplayConfig& config_;
+    FramePublisher& next_;
+    const EventIds& ids_;
+    std::unordered_map<std::string, Ring> rings_;
+};
+
+}  // namespace deltacast::delta
