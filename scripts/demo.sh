@@ -133,6 +133,23 @@ start_cluster() {
 
 # deltacast in jwt mode: the demo server signs each visitor's `session` cookie with the same
 # random secret, so the stream is authenticated and chat access is checked as in production.
+# wait_http NAME PID URL LOG: waits up to 20 s for URL to answer 2xx while PID lives.
+wait_http() {
+    local name=$1 pid=$2 url=$3 log=$4
+    for _ in $(seq 1 100); do
+        if curl -fs -o /dev/null "$url"; then
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$log" >&2 || true
+            die "$name exited during start-up; see $log"
+        fi
+        sleep 0.2
+    done
+    tail -n 20 "$log" >&2 || true
+    die "$name did not answer $url within 20 s"
+}
+
 start_server() {
     local conninfo="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER"
     secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -141,19 +158,7 @@ start_server() {
         --server.listen="127.0.0.1:$dc_port" \
         --postgres.conninfo="$conninfo" >"$demo_dir/deltacast.log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 100); do
-        if curl -fs -o /dev/null "http://127.0.0.1:$dc_port/readyz"; then
-            return 0
-        fi
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            tail -n 20 "$demo_dir/deltacast.log" >&2 || true
-            server_pid=
-            die "deltacast exited during start-up; see $demo_dir/deltacast.log"
-        fi
-        sleep 0.2
-    done
-    tail -n 20 "$demo_dir/deltacast.log" >&2 || true
-    die "deltacast did not answer 200 on /readyz within 20 s"
+    wait_http deltacast "$server_pid" "http://127.0.0.1:$dc_port/readyz" "$demo_dir/deltacast.log"
 }
 
 start_web() {
@@ -161,18 +166,7 @@ start_web() {
     PORT=$port DELTACAST_URL="http://127.0.0.1:$dc_port" DELTACAST_JWT_SECRET=$secret \
         node web-client/demo/server.mjs >"$demo_dir/web.log" 2>&1 &
     web_pid=$!
-    for _ in $(seq 1 100); do
-        if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then
-            return 0
-        fi
-        if ! kill -0 "$web_pid" 2>/dev/null; then
-            tail -n 20 "$demo_dir/web.log" >&2 || true
-            web_pid=
-            die "the demo server exited during start-up; see $demo_dir/web.log"
-        fi
-        sleep 0.2
-    done
-    die "the demo server did not answer on port $port within 20 s"
+    wait_http "the demo server" "$web_pid" "http://127.0.0.1:$port/" "$demo_dir/web.log"
 }
 
 print_banner() {
