@@ -67,12 +67,15 @@ TEST_F(ReplayStoreTest, ReplaysExactlyTheFramesAfterTheSeq) {
     EXPECT_TRUE(store_.replay_after(ids_.last(), {"chat:1"}).frames.empty());
 }
 
-// A topic not LISTENed since before the client's seq cannot be covered.
+// A topic not LISTENed since before the client's seq cannot be covered: signals sent before
+// the LISTEN (they take no seq) were not seen, even by a client that saw every id until then.
 TEST_F(ReplayStoreTest, CoverageStartsAtListen) {
-    publish("chat:9");  // seq 1, before the topic is LISTENed here
+    publish("chat:9");  // seq 1, before chat:1 is LISTENed here
     store_.topic_listening("chat:1");
     EXPECT_EQ(store_.replay_after(0, {"chat:1"}).uncovered, std::vector<std::string>{"chat:1"});
-    EXPECT_TRUE(store_.replay_after(1, {"chat:1"}).uncovered.empty());
+    EXPECT_EQ(store_.replay_after(1, {"chat:1"}).uncovered, std::vector<std::string>{"chat:1"});
+    const auto first = publish("chat:1");  // seq 2: a client that saw it is covered
+    EXPECT_TRUE(store_.replay_after(first->last_seq, {"chat:1"}).uncovered.empty());
     EXPECT_EQ(store_.replay_after(1, {"chat:7"}).uncovered, std::vector<std::string>{"chat:7"});
 }
 
