@@ -112,7 +112,7 @@ TEST_F(DeliveryTest, EventIdsAreEpochAndIncreasingSeq) {
 TEST_F(DeliveryTest, IdleStreamGetsHeartbeats) {
     start(make_test_config("heartbeat_s = 1\n"));
     auto client = open_stream("org:1");
-    std::this_thread::sleep_for(2500ms);
+    std::this_thread::sleep_for(3500ms);  // ready at 0 s, silent from 1 s: a heartbeat by 2 s
     EXPECT_GE(client->comment_count(), 1);
     EXPECT_GE(metric("deltacast_heartbeats_total"), 1);
 }
