@@ -46,8 +46,6 @@ public:
     /// Idempotent; safe from any thread except the App's own.
     void stop();
     unsigned short port() const;
-    const Config& config() const { return config_; }
-    const Metrics& metrics() const { return metrics_; }
 
     // StreamService
     bool ready() const override { return listener_.ready(); }

@@ -141,7 +141,7 @@ FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& res
         if (batch.ids[e].empty() || !results[e]) {
             continue;
         }
-        std::vector<std::string> rows;
+        std::vector<std::string_view> rows;  // views: the row JSON is copied once, into the frame
         std::unordered_set<std::string_view> found;
         for (const Row& row : *results[e]) {
             rows.push_back(row.json);
@@ -196,7 +196,7 @@ void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FrameP
                 if (!results[e]) {
                     continue;
                 }
-                std::vector<std::string> rows;
+                std::vector<std::string_view> rows;
                 for (const Row& row : *results[e]) {
                     rows.push_back(row.json);
                 }

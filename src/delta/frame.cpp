@@ -49,8 +49,14 @@ std::string make_epoch() {
 std::string json_quote(std::string_view s) { return nlohmann::json(s).dump(); }
 
 void append_upsert(std::string& out, std::string_view id, std::string_view topic,
-                   std::string_view entity, const std::vector<std::string>& rows, bool snapshot) {
+                   std::string_view entity, const std::vector<std::string_view>& rows,
+                   bool snapshot) {
     std::string data = topic_entity_prefix(topic, entity);
+    std::size_t size = 32;
+    for (const auto row : rows) {
+        size += row.size() + 1;
+    }
+    data.reserve(data.size() + size);
     if (snapshot) {
         data += ",\"snapshot\":true";
     }

@@ -47,7 +47,8 @@ std::string json_quote(std::string_view s);
 
 /// `entity-upsert` with rows spliced in as Postgres rendered them (each a JSON object).
 void append_upsert(std::string& out, std::string_view id, std::string_view topic,
-                   std::string_view entity, const std::vector<std::string>& rows, bool snapshot);
+                   std::string_view entity, const std::vector<std::string_view>& rows,
+                   bool snapshot);
 /// `entity-delete` for ids the window signalled but the query no longer finds; bigint ids are
 /// JSON numbers, other id types strings.
 void append_delete(std::string& out, std::string_view id, std::string_view topic,

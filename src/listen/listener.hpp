@@ -57,8 +57,6 @@ public:
     /// tests): nullopt when not connected or on error.
     void listening_channels(std::function<void(std::optional<std::vector<std::string>>)> done);
 
-    int backend_pid() const { return conn_ ? conn_->backend_pid() : 0; }
-
 private:
     struct Op {
         bool listen = true;

@@ -63,12 +63,12 @@ bool PgConnection::sync_descriptor() {
     if (socket_.is_open()) {
         socket_.release();
     }
-    socket_fd_ = PQsocket(conn_);
-    if (socket_fd_ < 0) {
+    const int fd = PQsocket(conn_);
+    if (fd < 0) {
         return false;
     }
     boost::system::error_code ec;
-    socket_.assign(socket_fd_, ec);
+    socket_.assign(fd, ec);
     return !ec;
 }
 

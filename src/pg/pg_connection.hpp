@@ -98,7 +98,6 @@ private:
     bool reading_ = false;
     bool writing_ = false;
     boost::asio::posix::stream_descriptor socket_;
-    int socket_fd_ = -1;
     boost::asio::steady_timer connect_timer_;
     ConnectHandler connect_done_;
     std::deque<Job> jobs_;

@@ -39,8 +39,6 @@ public:
     /// and errors are counted in the metrics.
     void run(std::string sql, Params params, Handler done);
 
-    std::size_t queued() const { return queue_.size(); }
-
 private:
     struct Slot {
         std::shared_ptr<PgConnection> conn;
