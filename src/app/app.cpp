@@ -64,7 +64,14 @@ App::App(Config config)
       access_(config_, *access_query_, scheduler_, metrics_), fetcher_(config_, pool_),
       replay_(config_.replay, hub_, event_ids_), delta_(fetcher_, replay_, event_ids_, metrics_),
       topics_(config_, listener_, scheduler_, delta_, metrics_),
-      http_{config_, metrics_, *this, verifier_.get()} {
+      streams_(std::chrono::seconds(config_.auth.recheck_interval_s),
+               config_.auth.mode == AuthMode::None ? nullptr : &access_, scheduler_, metrics_),
+      http_{config_, metrics_, *this, verifier_.get(),
+            sse::ConnectionLimits(
+                static_cast<std::size_t>(config_.server.max_connections),
+                config_.auth.mode == AuthMode::None
+                    ? 0
+                    : static_cast<std::size_t>(config_.server.max_connections_per_subject))} {
     listener_.set_callbacks(listen::Listener::Callbacks{
         [this](std::string_view channel, std::string_view payload) {
             topics_.on_notification(channel, payload);
@@ -121,6 +128,14 @@ void App::stop() {
     threads_.clear();
 }
 
+void App::drain(std::chrono::milliseconds spread, std::function<void()> done) {
+    http_.draining.store(true);
+    log::get("app")->info("draining spread_ms={}", spread.count());
+    asio::post(core_, [this, spread, done = std::move(done)]() mutable {
+        streams_.drain(spread, std::move(done));
+    });
+}
+
 unsigned short App::port() const { return http_listener_ ? http_listener_->port() : 0; }
 
 void App::open(std::shared_ptr<const sse::OpenRequest> request,
@@ -161,6 +176,7 @@ void App::subscribe(std::shared_ptr<const sse::OpenRequest> request,
         // Joined before `done`: any frame built from now on reaches this subscriber, and it is
         // posted to the session after `ready` (a strand runs posts in order).
         hub_.join(keys_of(request->topics), subscriber);
+        streams_.add(request, subscriber);
         done({sse::OpenStatus::Ok, {}, {}});
         catch_up(*request, subscriber);
     });
@@ -198,6 +214,7 @@ void App::close(std::shared_ptr<const sse::OpenRequest> request,
                 std::shared_ptr<sse::Subscriber> subscriber) {
     asio::post(core_, [this, request = std::move(request), subscriber = std::move(subscriber)] {
         hub_.leave(keys_of(request->topics), subscriber);
+        streams_.remove(subscriber);
         topics_.unsubscribe(request->topics);
     });
 }

@@ -5,8 +5,9 @@
 // connection runs on its own strand and reaches the core only through the StreamService
 // methods below, which post to it. Data flows listen -> topics -> delta -> sse.
 //
-// Lifetime: start() binds and starts the threads; stop() stops accepting, stops the threads
-// and joins them; the destructor then frees everything, the io_context last.
+// Lifetime: start() binds and starts the threads; drain() (SIGTERM) refuses new streams and
+// ends the open ones spread over server.shutdown_spread_ms; stop() stops accepting, stops the
+// threads and joins them; the destructor then frees everything, the io_context last.
 
 #include "app/config.hpp"
 #include "auth/jwt.hpp"
@@ -17,6 +18,7 @@
 #include "pg/query_pool.hpp"
 #include "sse/http_listener.hpp"
 #include "sse/hub.hpp"
+#include "sse/stream_registry.hpp"
 #include "sse/stream_service.hpp"
 #include "topics/access_checker.hpp"
 #include "topics/scheduler.hpp"
@@ -46,6 +48,11 @@ public:
     /// Idempotent; safe from any thread except the App's own.
     void stop();
     unsigned short port() const;
+    /// Graceful shutdown, first half: /readyz and new streams answer 503, and every open
+    /// stream is ended at a random moment within `spread` (clients reconnect spread out, and
+    /// resume elsewhere with their last event id). `done` runs on an App thread once the last
+    /// stream closed. Call stop() afterwards.
+    void drain(std::chrono::milliseconds spread, std::function<void()> done);
 
     // StreamService
     bool ready() const override { return listener_.ready(); }
@@ -82,6 +89,7 @@ private:
     delta::ReplayStore replay_;
     delta::DeltaEngine delta_;
     topics::TopicManager topics_;
+    sse::StreamRegistry streams_;
     sse::HttpContext http_;
     std::shared_ptr<sse::HttpListener> http_listener_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

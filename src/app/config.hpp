@@ -51,6 +51,8 @@ struct ServerConfig {
     int heartbeat_s = 15;
     int retry_ms = 2000;                    // the SSE `retry:` field
     int max_connections = 100000;
+    int max_connections_per_subject = 100;  // streams of one token subject; 0 = no limit
+    int shutdown_spread_ms = 10000;         // SIGTERM ends streams at random within this
     int max_topics_per_connection = 64;
     std::vector<std::string> cors_origins;
     std::size_t max_request_line = 8192;    // bytes; longer -> 414
@@ -91,6 +93,7 @@ struct AuthConfig {
     std::string cookie = "session";
     int access_cache_ttl_s = 30;
     std::size_t access_cache_max_entries = 100000;
+    int recheck_interval_s = 60;       // re-check sql access of open streams; 0 = never
 };
 
 struct ReplayConfig {

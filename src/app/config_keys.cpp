@@ -35,6 +35,11 @@ const KeySpec kKeys[] = {
     {"server.retry_ms", ref<&C::server, &Srv::retry_ms>, 1, 3600000, "the SSE retry: field"},
     {"server.max_connections", ref<&C::server, &Srv::max_connections>, 1, kInt,
      "open streams; more -> 503"},
+    {"server.max_connections_per_subject",
+     ref<&C::server, &Srv::max_connections_per_subject>, 0, kInt,
+     "open streams of one token subject; more -> 429; 0 = no limit"},
+    {"server.shutdown_spread_ms", ref<&C::server, &Srv::shutdown_spread_ms>, 0, 3600000,
+     "on SIGTERM, streams are ended at random moments within this window"},
     {"server.max_topics_per_connection", ref<&C::server, &Srv::max_topics_per_connection>, 1,
      kInt, "topics in one stream; more -> 400"},
     {"server.cors_origins", ref<&C::server, &Srv::cors_origins>, 0, 0,
@@ -96,6 +101,8 @@ const KeySpec kKeys[] = {
      "seconds an access-check result stays cached"},
     {"auth.access_cache_max_entries", ref<&C::auth, &Auth::access_cache_max_entries>, 1, kBytes,
      "cached access-check results"},
+    {"auth.recheck_interval_s", ref<&C::auth, &Auth::recheck_interval_s>, 0, 86400,
+     "re-check sql access of open streams this often (revoked -> closed); 0 = never"},
     {"log.level", ref<&C::log, &Log::level>, 0, 0, "trace|debug|info|warn|error|critical|off"},
 };
 // clang-format on

@@ -96,6 +96,13 @@ void append_resync(std::string& out, const std::vector<std::string>& topics,
                           ",\"reason\":" + json_quote(reason) + "}");
 }
 
+void append_revoked(std::string& out, const std::vector<std::string>& topics,
+                    std::string_view reason) {
+    sse::append_event(out, "revoked", "",
+                      "{\"topics\":" + json_array_of_strings(topics) +
+                          ",\"reason\":" + json_quote(reason) + "}");
+}
+
 void append_ready(std::string& out, std::string_view epoch,
                   const std::vector<std::string>& topics) {
     sse::append_event(out, "ready", "",

@@ -56,6 +56,9 @@ void append_delete(std::string& out, std::string_view id, std::string_view topic
 void append_poke(std::string& out, std::string_view id, std::string_view topic);
 void append_resync(std::string& out, const std::vector<std::string>& topics,
                    std::string_view reason);
+/// `event: revoked`: the caller lost access to these topics; the stream ends after it.
+void append_revoked(std::string& out, const std::vector<std::string>& topics,
+                    std::string_view reason);
 void append_ready(std::string& out, std::string_view epoch, const std::vector<std::string>& topics);
 
 }  // namespace deltacast::delta

@@ -121,9 +121,12 @@ void HttpSession::handle(Request request) {
 }
 
 void HttpSession::send_readyz(const Request& request) {
-    const bool ready = context_.service.ready();
-    nlohmann::json body{{"status", ready ? "ready" : "not-ready"}};
-    if (!ready) {
+    const bool draining = context_.draining.load();
+    const bool ready = !draining && context_.service.ready();
+    nlohmann::json body{{"status", ready ? "ready" : draining ? "draining" : "not-ready"}};
+    if (draining) {
+        body["reason"] = "shutting down";
+    } else if (!ready) {
         body["reason"] = "postgres listener disconnected";
     }
     if (context_.config.auth.mode == AuthMode::None) {

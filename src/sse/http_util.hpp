@@ -3,6 +3,7 @@
 // CORS headers. Pure; any thread.
 
 #include "app/config.hpp"
+#include "sse/connection_limits.hpp"
 
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -28,7 +29,8 @@ struct HttpContext {
     Metrics& metrics;
     StreamService& service;
     const auth::JwtVerifier* verifier;  // nullptr with auth.mode = "none"
-    std::atomic<int> streams{0};        // stream sessions counted against max_connections
+    ConnectionLimits limits;            // admitted stream sessions
+    std::atomic<bool> draining{false};  // shutting down: new streams get 503, /readyz 503
 };
 
 using Response = boost::beast::http::response<boost::beast::http::string_body>;

@@ -14,11 +14,15 @@
 
 namespace deltacast::sse {
 
-/// One open stream as the fan-out sees it. push() is thread-safe (posts to the session).
+/// One open stream as the fan-out sees it. Both methods are thread-safe (they post to the
+/// session).
 class Subscriber {
 public:
     virtual ~Subscriber() = default;
     virtual void push(delta::FramePtr frame) = 0;
+    /// Writes `last` (if any) after what is queued, ignores later pushes, then closes the
+    /// connection; the close reaches the core as StreamService::close().
+    virtual void end(delta::FramePtr last) = 0;
 };
 
 class Hub final : public delta::FramePublisher {

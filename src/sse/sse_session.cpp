@@ -71,13 +71,11 @@ void SseSession::start(Request request) {
         }
         auto& token = std::get<auth::VerifiedToken>(verified);
         identity = Identity{std::move(token.subject), std::move(token.claims)};
+        token_expires_at_ = token.expires_at;
     }
-    if (context_.streams.fetch_add(1) >= context_.config.server.max_connections) {
-        context_.streams.fetch_sub(1);
-        reject(http::status::service_unavailable, {{"error", "too many connections"}}, 5);
+    if (!admit(identity.subject)) {
         return;
     }
-    counted_ = true;
     for (const auto& topic : stream_request.topics) {
         topic_keys_.push_back(topic.key);
     }
@@ -90,6 +88,29 @@ void SseSession::start(Request request) {
         asio::post(self->socket_.get_executor(),
                    [self, result = std::move(result)] { self->on_open(result); });
     });
+}
+
+bool SseSession::admit(const std::string& subject) {
+    if (context_.draining.load()) {
+        reject(http::status::service_unavailable, {{"error", "shutting down"}}, 1);
+        return false;
+    }
+    switch (context_.limits.acquire(subject)) {
+    case ConnectionLimits::Verdict::Admitted:
+        counted_ = true;
+        subject_ = subject;
+        return true;
+    case ConnectionLimits::Verdict::ProcessFull:
+        context_.metrics.rejected_process_limit.fetch_add(1, std::memory_order_relaxed);
+        reject(http::status::service_unavailable, {{"error", "too many connections"}}, 5);
+        return false;
+    case ConnectionLimits::Verdict::SubjectFull:
+        context_.metrics.rejected_subject_limit.fetch_add(1, std::memory_order_relaxed);
+        reject(http::status::too_many_requests,
+               {{"error", "too many connections for this subject"}}, 5);
+        return false;
+    }
+    return false;
 }
 
 void SseSession::reject(http::status status, const nlohmann::json& body, int retry_after_s) {
@@ -162,8 +183,25 @@ void SseSession::push(delta::FramePtr frame) {
                });
 }
 
+void SseSession::end(delta::FramePtr last) {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), last = std::move(last)] {
+        if (self->closed_ || self->ending_) {
+            return;
+        }
+        if (last) {
+            self->queued_bytes_ += last->bytes.size();  // past the limit: it is the last one
+            self->queue_.push_back(last);
+        }
+        self->ending_ = true;
+        self->do_write();
+        if (!self->writing_) {
+            self->close();  // nothing left to write
+        }
+    });
+}
+
 void SseSession::enqueue(delta::FramePtr frame) {
-    if (closed_) {
+    if (closed_ || ending_) {
         return;
     }
     const std::size_t size = frame->bytes.size();
@@ -239,6 +277,9 @@ void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
     head_.clear();
     in_flight_.clear();
     do_write();
+    if (ending_ && !writing_) {
+        close();
+    }
 }
 
 void SseSession::do_read() {
@@ -258,6 +299,11 @@ void SseSession::arm_heartbeat() {
     heartbeat_timer_.expires_after(std::chrono::seconds(context_.config.server.heartbeat_s));
     heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || self->closed_) {
+            return;
+        }
+        if (self->token_expires_at_ && *self->token_expires_at_ <= unix_now()) {
+            self->context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
+            self->close();
             return;
         }
         if (!self->wrote_since_heartbeat_) {
@@ -281,7 +327,7 @@ void SseSession::close() {
     socket_.close(ignored);
     queue_.clear();
     if (counted_) {
-        context_.streams.fetch_sub(1);
+        context_.limits.release(subject_);
     }
     if (opened_) {
         context_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);

@@ -5,7 +5,10 @@
 // on every frame pushed to it, each through the connection's own compressor with one flush per
 // frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
 // replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
-// connection. Heartbeat comments keep idle connections alive through proxies.
+// connection. Heartbeat comments keep idle connections alive through proxies; at each
+// heartbeat tick a stream whose token has expired is closed (the client reconnects with its
+// current credentials). end() - access revoked, or a graceful shutdown - writes a last frame,
+// then closes.
 //
 // Threading: everything runs on the connection's strand; push() is the one thread-safe entry
 // (it posts). Exceptions never escape a handler: a failure closes this session only.
@@ -22,6 +25,7 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +40,10 @@ public:
 
     void start(Request request);
     void push(delta::FramePtr frame) override;
+    void end(delta::FramePtr last) override;
 
 private:
+    bool admit(const std::string& subject);
     void reject(boost::beast::http::status status, const nlohmann::json& body,
                 int retry_after_s = 0);
     void on_open(const OpenResult& result);
@@ -55,8 +61,11 @@ private:
     std::string accept_encoding_;
     std::shared_ptr<OpenRequest> open_request_;
     std::vector<std::string> topic_keys_;
-    bool counted_ = false;  // counted in HttpContext::streams
+    std::string subject_;  // the slot's owner in HttpContext::limits
+    std::optional<std::int64_t> token_expires_at_;  // unix seconds
+    bool counted_ = false;  // holds a slot in HttpContext::limits
     bool opened_ = false;   // the core answered Ok: close() must release the topics
+    bool ending_ = false;   // end() was called: write what is queued, then close
     bool closed_ = false;
 
     std::unique_ptr<Compressor> compressor_;

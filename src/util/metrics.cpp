@@ -20,6 +20,16 @@ std::string render_prometheus(const Metrics& m) {
     emit(out, "deltacast_connections_total", "counter", "SSE streams opened.", m.connections_total);
     emit(out, "deltacast_stream_requests_rejected_total", "counter",
          "Stream requests answered with an error status.", m.requests_rejected);
+    emit(out, "deltacast_stream_rejected_subject_limit_total", "counter",
+         "Stream requests answered 429: too many streams for one subject.",
+         m.rejected_subject_limit);
+    emit(out, "deltacast_stream_rejected_process_limit_total", "counter",
+         "Stream requests answered 503: server.max_connections reached.",
+         m.rejected_process_limit);
+    emit(out, "deltacast_streams_drained_total", "counter",
+         "Streams ended by a graceful shutdown (SIGTERM).", m.streams_drained);
+    emit(out, "deltacast_token_expiry_closes_total", "counter",
+         "Streams closed because their token expired.", m.token_expiry_closes);
     emit(out, "deltacast_topics", "gauge", "Topics with subscribers or lingering.", m.topics);
     emit(out, "deltacast_listen_channels", "gauge", "Channels LISTENed on Postgres.",
          m.listen_channels);
@@ -63,6 +73,10 @@ std::string render_prometheus(const Metrics& m) {
          m.access_checks_sql);
     emit(out, "deltacast_access_cache_hits_total", "counter", "Access checks served from cache.",
          m.access_cache_hits);
+    emit(out, "deltacast_access_rechecks_total", "counter",
+         "Periodic access re-checks of open streams.", m.access_rechecks);
+    emit(out, "deltacast_streams_revoked_total", "counter",
+         "Streams ended with event: revoked.", m.streams_revoked);
     return out;
 }
 

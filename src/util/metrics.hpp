@@ -17,6 +17,10 @@ struct Metrics {
     Gauge connections{0};             // open SSE streams
     Counter connections_total{0};     // streams opened since start
     Counter requests_rejected{0};     // 4xx/5xx answers to stream requests
+    Counter rejected_subject_limit{0}; // 429: the subject holds server.max_connections_per_subject
+    Counter rejected_process_limit{0}; // 503: the process holds server.max_connections
+    Counter streams_drained{0};       // streams ended by a graceful shutdown
+    Counter token_expiry_closes{0};   // streams closed because their token expired
     Counter frames_delivered{0};      // frames handed to a connection (one per subscriber)
     Counter bytes_uncompressed{0};    // SSE bytes before compression, all connections
     Counter bytes_wire{0};            // bytes written to sockets (after compression)
@@ -49,6 +53,8 @@ struct Metrics {
     // Access
     Counter access_checks_sql{0};
     Counter access_cache_hits{0};
+    Counter access_rechecks{0};       // periodic re-checks of open streams
+    Counter streams_revoked{0};       // streams ended with `event: revoked`
 };
 
 /// The metrics as Prometheus text exposition format (version 0.0.4).

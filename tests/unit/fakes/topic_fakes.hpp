@@ -1,8 +1,10 @@
 #pragma once
-// Fakes at the seams of topics::TopicManager: a manual clock that fires timers when advanced,
-// a Notifier whose LISTENs the test confirms or fails by hand, and a WindowSink that records
-// what arrived and when. Single-threaded, like the core strand they stand in for.
+// Fakes at the seams of topics::TopicManager and AccessChecker: a manual clock that fires
+// timers when advanced, a Notifier whose LISTENs the test confirms or fails by hand, a
+// WindowSink that records what arrived and when, and an AccessQuery answered from a table.
+// Single-threaded, like the core strand they stand in for.
 
+#include "topics/access_checker.hpp"
 #include "topics/notifier.hpp"
 #include "topics/scheduler.hpp"
 #include "topics/window_sink.hpp"
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,6 +149,35 @@ public:
 
 private:
     const ManualScheduler& clock_;
+};
+
+/// Answers SQL rules from a table of (topic id, subject) -> allowed; counts calls. Answers are
+/// held until release() so tests can check that `done` waits for them.
+class FakeAccessQuery final : public topics::AccessQuery {
+public:
+    void allowed(const std::string& sql, const std::string& topic_id, const std::string& subject,
+                 std::function<void(std::optional<bool>)> done) override {
+        ++calls;
+        last_sql = sql;
+        const auto it = table.find({topic_id, subject});
+        std::optional<bool> answer;
+        if (!failing) {
+            answer = it != table.end() && it->second;
+        }
+        held.emplace_back([done = std::move(done), answer] { done(answer); });
+    }
+    void release() {
+        auto pending = std::move(held);
+        held.clear();
+        for (auto& fn : pending) {
+            fn();
+        }
+    }
+    std::map<std::pair<std::string, std::string>, bool> table;
+    std::vector<std::function<void()>> held;
+    bool failing = false;
+    int calls = 0;
+    std::string last_sql;
 };
 
 }  // namespace deltacast::unit_test

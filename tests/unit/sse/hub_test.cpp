@@ -1,5 +1,7 @@
 #include "sse/hub.hpp"
 
+#include "unit/fakes/sse_fakes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,11 +11,7 @@
 namespace deltacast::sse {
 namespace {
 
-class RecordingSubscriber final : public Subscriber {
-public:
-    void push(delta::FramePtr frame) override { frames.push_back(std::move(frame)); }
-    std::vector<delta::FramePtr> frames;
-};
+using unit_test::RecordingSubscriber;
 
 delta::FramePtr frame(const std::string& topic, const std::string& bytes = "data: x\n\n") {
     return std::make_shared<const delta::Frame>(delta::Frame{topic, bytes});

@@ -37,35 +37,6 @@ mode = "poke"
     return config;
 }
 
-/// Answers SQL rules from a table of (topic id, subject) -> allowed; counts calls. Answers are
-/// held until release() so tests can check that `done` waits for them.
-class FakeAccessQuery final : public AccessQuery {
-public:
-    void allowed(const std::string& sql, const std::string& topic_id, const std::string& subject,
-                 std::function<void(std::optional<bool>)> done) override {
-        ++calls;
-        last_sql = sql;
-        const auto it = table.find({topic_id, subject});
-        std::optional<bool> answer;
-        if (!failing) {
-            answer = it != table.end() && it->second;
-        }
-        held.emplace_back([done = std::move(done), answer] { done(answer); });
-    }
-    void release() {
-        auto pending = std::move(held);
-        held.clear();
-        for (auto& fn : pending) {
-            fn();
-        }
-    }
-    std::map<std::pair<std::string, std::string>, bool> table;
-    std::vector<std::function<void()>> held;
-    bool failing = false;
-    int calls = 0;
-    std::string last_sql;
-};
-
 class AccessCheckerTest : public ::testing::Test {
 protected:
     std::vector<Topic> topics(const std::string& list) {
@@ -80,7 +51,7 @@ protected:
     }
 
     unit_test::ManualScheduler scheduler_;
-    FakeAccessQuery query_;
+    unit_test::FakeAccessQuery query_;
     Metrics metrics_;
     AccessChecker checker_{access_config(), query_, scheduler_, metrics_};
 };
