@@ -8,6 +8,10 @@
 # cluster's PG* variables; then the web client when web-client/ exists: npm ci, npm test
 # (vitest unit tests) and npm run e2e (headless chromium against this preset's deltacast and
 # deltacast-agent, the demo server and the same cluster).
+# With the asan preset (the default, what CI runs) two more steps follow the ctest step: the
+# integration tests again under ThreadSanitizer (preset tsan; they run the server's threads
+# against real sockets and Postgres), and each libFuzzer target for a bounded time
+# (scripts/fuzz.sh, clang).
 # The test binaries see PGHOST=127.0.0.1 PGPORT=<random> PGUSER=deltacast
 # PGDATABASE=deltacast_test, DELTACAST_SOURCE_DIR (the repo) and DELTACAST_BINARY_DIR
 # (build/<preset>); DATABASE_URL is unset so that it cannot point them elsewhere.
@@ -98,6 +102,40 @@ fi
 
 passed=$((ctest_total - ctest_failed))
 failed=$ctest_failed
+
+# Adds a gtest binary's "[  PASSED  ] N tests." / "[  FAILED  ] N tests," counts to the totals.
+count_gtest() {
+    local n
+    n=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$1" | tail -n 1)
+    passed=$((passed + ${n:-0}))
+    n=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below.*/\1/p' "$1" | tail -n 1)
+    failed=$((failed + ${n:-0}))
+}
+
+if [[ $preset == asan ]]; then
+    step="build (tsan)"
+    log "$step"
+    cmake --preset tsan >/dev/null
+    cmake --build --preset tsan --target pg_tests deltacast
+    step="integration tests under ThreadSanitizer"
+    log "$step"
+    tsan_log=$pg_dir/tsan.log
+    tsan_rc=0
+    DELTACAST_BINARY_DIR=$repo/build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        build/tsan/tests/pg_tests >"$tsan_log" 2>&1 || tsan_rc=$?
+    grep -E '^\[ +(OK|FAILED) +\]' "$tsan_log" || true
+    count_gtest "$tsan_log"
+    if [[ $tsan_rc -ne 0 ]]; then
+        if grep -q 'WARNING: ThreadSanitizer' "$tsan_log"; then
+            grep -A60 'WARNING: ThreadSanitizer' "$tsan_log" | head -n 150 >&2
+        else
+            grep -B2 -A12 'Failure$' "$tsan_log" | head -n 150 >&2 || tail -n 60 "$tsan_log" >&2
+        fi
+        [[ $failed -gt 0 ]] || failed=1  # halted by a report: no gtest summary line
+        echo "summary: $passed passed, $failed failed"
+        exit "$tsan_rc"
+    fi
+fi
 
 # Runs one vitest command in web-client/ and adds its counts ("Tests  3 failed | 41 passed
 # (44)") to the totals; returns the command's status.
