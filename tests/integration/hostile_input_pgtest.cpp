@@ -11,6 +11,8 @@
 namespace deltacast::testing {
 namespace {
 
+using namespace std::string_literals;
+
 /// One response read off a raw socket: the request bytes are sent as they are, so tests can
 /// send what no HTTP library would (bare CR/LF, NUL, invalid UTF-8, byte-by-byte headers).
 struct RawResponse {
@@ -89,7 +91,7 @@ TEST_F(HostileInputTest, ControlBytesInTopicsAre400WithoutInjection) {
         stream + "org:1,org:2%0D%0A%0D%0Aevent:%20injected",
         stream + "org:1\rX-Injected: yes",  // raw bytes: the request line itself is broken
         stream + "org:1\nX-Injected: yes",
-        stream + std::string("org:1\0x", 7),
+        stream + "org:1\0x"s,
     };
     for (const auto& target : targets) {
         expect_clean_400(raw_get(target), target);
@@ -106,7 +108,7 @@ TEST_F(HostileInputTest, ControlBytesInLastEventIdAre400) {
     for (const std::string id : {"x-1%0D%0Aevent:%20injected", "x-1%0A", "x-1%0D", "x-1%00"}) {
         expect_clean_400(raw_get(stream + "&lastEventId=" + id), id);
     }
-    expect_clean_400(raw_get(stream, std::string("Last-Event-ID: x-1\0injected\r\n", 31)),
+    expect_clean_400(raw_get(stream, "Last-Event-ID: x-1\0injected\r\n"s),
                      "raw NUL in header");
     expect_clean_400(raw_get(stream, "Last-Event-ID: x-1\rX-Injected: yes\r\n"),
                      "raw CR in header");
