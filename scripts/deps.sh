@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# deps.sh: installs every Debian 12 package that the build, the tests and the demo need.
+# deps.sh: installs every Debian 12 package that the build, the tests, the fuzzers (clang,
+# libFuzzer) and the demo need.
 #
 #   scripts/deps.sh           apt-get update + install (uses sudo when not root)
 #   scripts/deps.sh --check   prints the missing packages; exit 1 when any is missing
@@ -11,6 +12,7 @@ PACKAGES=(
     libboost-dev libpq-dev libbrotli-dev zlib1g-dev nlohmann-json3-dev libspdlog-dev
     libtoml11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libssl-dev
     postgresql-15 postgresql-client-15 curl
+    clang libclang-rt-14-dev
     chromium nodejs
 )
 # The web client needs Node >= 20.19 with npm. These machines run NodeSource's nodejs 20,

@@ -12,7 +12,8 @@ Response json_response(http::status status, const nlohmann::json& body, unsigned
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(keep_alive);
-    res.body() = body.dump() + "\n";
+    // Bodies may echo client bytes (a rejected topic); invalid UTF-8 must not make dump() throw.
+    res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     res.prepare_payload();
     return res;
 }

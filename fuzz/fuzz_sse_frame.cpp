@@ -1,0 +1,128 @@
+// Fuzz target: the SSE frame writer (events, comments, retry) and the per-connection
+// compressors, i.e. the bytes every browser parses.
+//
+// Input: event name and id (FuzzedDataProvider strings: each ends at a backslash followed by
+// any byte but a backslash), then the rest is the data; the retry value and the compressor's
+// chunking come from the input's last bytes.
+//
+// Invariants: append_event refuses (and writes nothing) exactly when the event or id holds CR,
+// LF or NUL; otherwise its bytes parse, as a browser would, into exactly one event with that
+// type and id and the data with line breaks normalised to "\n" and NUL as U+FFFD, leaving the
+// parser at a clean frame boundary. A comment is one comment and no event; retry is read back.
+// brotli and gzip streams decode, after every write_flush, to exactly the bytes written so far.
+
+#include "fuzz_check.hpp"
+#include "sse/compressor.hpp"
+#include "sse/sse_format.hpp"
+#include "support/sse_parser.hpp"
+#include "support/stream_decoder.hpp"
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+namespace {
+
+using namespace deltacast;
+
+bool has_breaker(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// What a browser's `data` should be: CRLF, CR and LF become "\n", NUL becomes U+FFFD.
+std::string expected_data(std::string_view data) {
+    std::string out;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (data[i] == '\0') {
+            out += "\xEF\xBF\xBD";
+        } else if (data[i] == '\r') {
+            out += '\n';
+            if (i + 1 < data.size() && data[i + 1] == '\n') {
+                ++i;
+            }
+        } else {
+            out += data[i];
+        }
+    }
+    return out;
+}
+
+std::string check_event(const std::string& event, const std::string& id, const std::string& data) {
+    std::string frame = "unchanged";
+    const bool written = sse::append_event(frame, event, id, data);
+    FUZZ_CHECK(written == !(has_breaker(event) || has_breaker(id)));
+    if (!written) {
+        FUZZ_CHECK(frame == "unchanged");
+        return {};
+    }
+    frame.erase(0, 9);
+    FUZZ_CHECK(frame.find('\r') == std::string::npos && frame.find('\0') == std::string::npos);
+    testing::SseParser parser;
+    const auto events = parser.feed(frame);
+    FUZZ_CHECK(events.size() == 1);
+    FUZZ_CHECK(events[0].event == (event.empty() ? "message" : event));
+    FUZZ_CHECK(events[0].id == id);
+    FUZZ_CHECK(events[0].data == expected_data(data));
+    // The frame ended cleanly: the next frame parses on its own.
+    const auto next = parser.feed("data: next\n\n");
+    FUZZ_CHECK(next.size() == 1 && next[0].data == "next" && next[0].event == "message");
+    return frame;
+}
+
+void check_comment_and_retry(const std::string& text, int retry_ms) {
+    std::string frame;
+    sse::append_comment(frame, text);
+    sse::append_retry(frame, retry_ms);
+    testing::SseParser parser;
+    FUZZ_CHECK(parser.feed(frame).empty());
+    std::string flattened = text;
+    for (char& c : flattened) {
+        c = has_breaker(std::string_view(&c, 1)) ? ' ' : c;
+    }
+    FUZZ_CHECK(parser.comments().size() == 1 && parser.comments()[0] == flattened);
+    FUZZ_CHECK(parser.retry() == (retry_ms < 0 ? 0 : retry_ms));
+}
+
+// Writes `bytes` through a fresh compressor in up to three chunks; after each flush the
+// decoder must have produced exactly the input so far (each event decodes on arrival).
+void check_round_trip(sse::Encoding encoding, const std::string& bytes, std::size_t cut1,
+                      std::size_t cut2, int quality) {
+    sse::CompressionSettings settings;
+    settings.brotli_quality = quality;
+    settings.gzip_level = quality;
+    const auto compressor = sse::make_compressor(encoding, settings);
+    FUZZ_CHECK(compressor != nullptr && compressor->encoding() == encoding);
+    testing::StreamDecoder decoder(sse::content_encoding_name(encoding));
+    std::string decoded;
+    const std::size_t cuts[] = {std::min(cut1, cut2), std::max(cut1, cut2), bytes.size()};
+    std::size_t start = 0;
+    for (const std::size_t end : cuts) {
+        std::string wire;
+        FUZZ_CHECK(compressor->write_flush(std::string_view(bytes).substr(start, end - start),
+                                           wire));
+        FUZZ_CHECK(end > start || wire.empty());
+        FUZZ_CHECK(decoder.decode(wire, decoded));
+        FUZZ_CHECK(decoded == bytes.substr(0, end));
+        start = end;
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    FuzzedDataProvider input(data, size);
+    const int retry_ms = input.ConsumeIntegral<int>();
+    const int quality = input.ConsumeIntegralInRange(0, 6);
+    const auto cut1 = input.ConsumeIntegral<std::uint16_t>();
+    const auto cut2 = input.ConsumeIntegral<std::uint16_t>();
+    const std::string event = input.ConsumeRandomLengthString();
+    const std::string id = input.ConsumeRandomLengthString();
+    const std::string body = input.ConsumeRemainingBytesAsString();
+
+    const std::string frame = check_event(event, id, body);
+    check_comment_and_retry(body, retry_ms);
+    const std::string stream = frame.empty() ? body : frame;
+    for (const auto encoding : {sse::Encoding::Brotli, sse::Encoding::Gzip}) {
+        check_round_trip(encoding, stream, cut1 % (stream.size() + 1), cut2 % (stream.size() + 1),
+                         quality);
+    }
+    return 0;
+}
