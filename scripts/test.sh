@@ -11,7 +11,7 @@
 # With the asan preset (the default, what CI runs) two more steps follow the ctest step: the
 # integration tests again under ThreadSanitizer (preset tsan; they run the server's threads
 # against real sockets and Postgres), and each libFuzzer target for a bounded time
-# (scripts/fuzz.sh, clang).
+# (scripts/fuzz.sh, clang; DELTACAST_FUZZ_SECONDS per target, default 30).
 # The test binaries see PGHOST=127.0.0.1 PGPORT=<random> PGUSER=deltacast
 # PGDATABASE=deltacast_test, DELTACAST_SOURCE_DIR (the repo) and DELTACAST_BINARY_DIR
 # (build/<preset>); DATABASE_URL is unset so that it cannot point them elsewhere.
@@ -134,6 +134,20 @@ if [[ $preset == asan ]]; then
         [[ $failed -gt 0 ]] || failed=1  # halted by a report: no gtest summary line
         echo "summary: $passed passed, $failed failed"
         exit "$tsan_rc"
+    fi
+
+    step="fuzz (scripts/fuzz.sh)"
+    log "$step"
+    fuzz_log=$pg_dir/fuzz.log
+    fuzz_rc=0
+    scripts/fuzz.sh --seconds "${DELTACAST_FUZZ_SECONDS:-30}" 2>&1 | tee "$fuzz_log" ||
+        fuzz_rc=${PIPESTATUS[0]}
+    passed=$((passed + $(grep -c '^fuzz: .* ok ' "$fuzz_log" || true)))
+    failed=$((failed + $(grep -c '^fuzz: .* FAILED ' "$fuzz_log" || true)))
+    if [[ $fuzz_rc -ne 0 ]]; then
+        [[ $failed -gt 0 ]] || failed=1
+        echo "summary: $passed passed, $failed failed"
+        exit "$fuzz_rc"
     fi
 fi
 

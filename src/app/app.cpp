@@ -103,10 +103,24 @@ void App::start() {
                             ? config_.server.threads
                             : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) {
-        threads_.emplace_back([this] { ioc_.run(); });
+        threads_.emplace_back([this] { run_thread(); });
     }
     log::get("app")->info("listening addr={} port={} threads={} epoch={}", config_.server.listen,
                           port(), threads, event_ids_.epoch());
+}
+
+void App::run_thread() {
+    // A handler that throws must not take the process down with every other stream: log it,
+    // count it, and go on (the session it belonged to drops its state when its handlers end).
+    for (;;) {
+        try {
+            ioc_.run();
+            return;
+        } catch (const std::exception& e) {
+            metrics_.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
+            log::get("app")->error("handler threw error=\"{}\"", e.what());
+        }
+    }
 }
 
 void App::stop() {

@@ -68,6 +68,7 @@ public:
 
 private:
     class PgAccessQuery;
+    void run_thread();
     void subscribe(std::shared_ptr<const sse::OpenRequest> request,
                    std::shared_ptr<sse::Subscriber> subscriber,
                    std::function<void(sse::OpenResult)> done);

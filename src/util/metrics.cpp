@@ -30,6 +30,9 @@ std::string render_prometheus(const Metrics& m) {
          "Streams ended by a graceful shutdown (SIGTERM).", m.streams_drained);
     emit(out, "deltacast_token_expiry_closes_total", "counter",
          "Streams closed because their token expired.", m.token_expiry_closes);
+    emit(out, "deltacast_handler_exceptions_total", "counter",
+         "Exceptions that escaped an I/O handler (logged; the process goes on).",
+         m.handler_exceptions);
     emit(out, "deltacast_topics", "gauge", "Topics with subscribers or lingering.", m.topics);
     emit(out, "deltacast_listen_channels", "gauge", "Channels LISTENed on Postgres.",
          m.listen_channels);

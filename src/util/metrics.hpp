@@ -27,6 +27,7 @@ struct Metrics {
     Counter slow_consumer_resyncs{0}; // queues dropped and replaced by `resync`
     Counter slow_consumer_closes{0};  // connections closed because a write was stuck
     Counter heartbeats{0};
+    Counter handler_exceptions{0};    // exceptions that escaped a handler (bugs; logged)
 
     // Postgres listener
     Gauge listener_connected{0};
