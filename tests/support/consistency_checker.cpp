@@ -38,6 +38,9 @@ struct PgTruth {
         if (colon == std::string::npos || it == sql_by_kind.end()) {
             throw std::runtime_error("pg_row_source: no query for topic " + topic);
         }
+        if (it->second.empty()) {
+            return {};  // a poke kind: pokes carry no rows
+        }
         std::lock_guard lock(mu);
         const auto deadline = std::chrono::steady_clock::now() + 15s;
         for (;;) {
