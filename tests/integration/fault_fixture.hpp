@@ -80,8 +80,7 @@ protected:
     }
 
     ConsistencyChecker checker_{pg_row_source(
-        {{"chat", kChatRowsSql}, {"slowchat", kChatRowsSql}, {"org", ""}},
-                                              test_conninfo())};
+        {{"chat", kChatRowsSql}, {"slowchat", kChatRowsSql}, {"org", ""}}, test_conninfo())};
 };
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

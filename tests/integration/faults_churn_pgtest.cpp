@@ -19,7 +19,8 @@ constexpr int kChats = 40;
 /// Open file descriptors of this process (the server runs in it).
 int open_fds() {
     int n = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
         ++n;
     }
     return n;
@@ -99,7 +100,7 @@ TEST_F(FaultChurnTest, ThousandClientsComeAndGoLeavingNothingBehind) {
     for (int round = 0; round < kRounds; ++round) {
         auto fds = open_round(chats, rng);
         ASSERT_EQ(metric("deltacast_connections"), kClients) << "round " << round;
-        fds.clear();  // every tab closes at once
+        fds.clear(); // every tab closes at once
         ASSERT_TRUE(wait_metric("deltacast_connections", 0, 10s))
             << "round " << round << ": " << metric("deltacast_connections") << " still open";
         rss.push_back(rss_kib());
@@ -117,5 +118,5 @@ TEST_F(FaultChurnTest, ThousandClientsComeAndGoLeavingNothingBehind) {
     RecordProperty("rss_kib_per_round", ::testing::PrintToString(rss));
 }
 
-}  // namespace
-}  // namespace deltacast::testing
+} // namespace
+} // namespace deltacast::testing

@@ -125,5 +125,5 @@ TEST_F(FaultTest, QueryTimeoutsResyncAndLoseNothing) {
     EXPECT_TRUE(checker_.check());
 }
 
-}  // namespace
-}  // namespace deltacast::testing
+} // namespace
+} // namespace deltacast::testing

@@ -56,7 +56,7 @@ protected:
                 if (ev.event != "entity-upsert") {
                     return;
                 }
-                const auto data = nlohmann::json::parse(ev.data);  // named: a temporary would dangle
+                const auto data = nlohmann::json::parse(ev.data); // named: a temporary would dangle
                 for (const auto& row : data.at("rows")) {
                     const auto committed = writer.commit_time(row.at("id").get<long long>(),
                                                               row.at("version").get<long long>());
@@ -69,7 +69,7 @@ protected:
         }
     }
 
-    int phase_ = 0;  // 0: everyone reads, 1: one client stalled
+    int phase_ = 0; // 0: everyone reads, 1: one client stalled
     std::vector<double> samples_[2];
 };
 
@@ -79,17 +79,17 @@ protected:
 TEST_F(FaultSlowConsumerTest, StalledClientStaysBoundedAndOthersStayFast) {
     constexpr int kMaxQueued = 64 * 1024;
     start(make_test_config("max_queued_bytes = " + std::to_string(kMaxQueued) + "\n"));
-    const auto chats = make_chats(3);  // two for the readers, one bulk chat for the stalled
+    const auto chats = make_chats(3); // two for the readers, one bulk chat for the stalled
     add_clients(4, {chats[0], chats[1]});
     LoadWriter writer({{chats[0], chats[1]}, "chat", 10ms, 4 * 1024});
-    LoadWriter bulk({{chats[2]}, "chat", 10ms, 32 * 1024});  // ~3 MB/s: fills socket buffers
+    LoadWriter bulk({{chats[2]}, "chat", 10ms, 32 * 1024}); // ~3 MB/s: fills socket buffers
     measure_latency(writer);
     writer.start();
     pump_for(1500ms);
 
     phase_ = 1;
-    auto stalled = open_stalled(
-        port(), "chat:" + std::to_string(chats[0]) + ",chat:" + std::to_string(chats[2]));
+    auto stalled = open_stalled(port(), "chat:" + std::to_string(chats[0]) +
+                                            ",chat:" + std::to_string(chats[2]));
     ASSERT_TRUE(stalled);
     bulk.start();
     double max_queued = 0;
@@ -101,9 +101,9 @@ TEST_F(FaultSlowConsumerTest, StalledClientStaysBoundedAndOthersStayFast) {
             },
             timeout);
     };
-    const bool overflowed = sample_until(
-        [&] { return metric("deltacast_slow_consumer_resyncs_total") >= 2; }, 20s);
-    sample_until([] { return false; }, 1500ms);  // unbounded, the queue would grow by MiBs
+    const bool overflowed =
+        sample_until([&] { return metric("deltacast_slow_consumer_resyncs_total") >= 2; }, 20s);
+    sample_until([] { return false; }, 1500ms); // unbounded, the queue would grow by MiBs
     bulk.stop();
     writer.stop();
 
@@ -127,5 +127,5 @@ TEST_F(FaultSlowConsumerTest, StalledClientStaysBoundedAndOthersStayFast) {
     RecordProperty("max_queued_bytes", std::to_string(max_queued));
 }
 
-}  // namespace
-}  // namespace deltacast::testing
+} // namespace
+} // namespace deltacast::testing

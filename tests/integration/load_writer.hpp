@@ -11,7 +11,6 @@
 
 #include "support/pg_test.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -31,7 +30,7 @@ public:
 
     struct Options {
         std::vector<long long> chats;
-        std::string kind = "chat";  // the topic kind signalled: "<kind>:<chat id>"
+        std::string kind = "chat"; // the topic kind signalled: "<kind>:<chat id>"
         std::chrono::milliseconds interval{5};
         std::size_t body_bytes = 24;
     };
@@ -64,35 +63,48 @@ public:
 private:
     enum class Op { Insert, Update, Delete };
 
+    struct Write {
+        Op op;
+        long long chat;
+        long long target; // the row to update or delete
+    };
+
     void run() {
         std::mt19937 rng(12345);
         std::optional<PgConn> pg;
+        std::optional<Write> pending; // a write that failed is retried, not dropped
         auto next = Clock::now();
         while (!stopping_) {
             next += options_.interval;
             std::this_thread::sleep_until(next);
-            const auto chat = options_.chats[rng() % options_.chats.size()];
-            auto& live = live_[chat];
-            const auto roll = rng() % 10;
-            const Op op = live.empty() || roll < 5 ? Op::Insert
-                          : roll < 9               ? Op::Update
-                                                   : Op::Delete;
-            const auto target = live.empty() ? 0 : live[rng() % live.size()];
+            if (!pending) {
+                pending = pick(rng);
+            }
             try {
                 if (!pg) {
                     pg.emplace(test_conninfo());
                 }
-                write(*pg, op, chat, target, rng);
+                write(*pg, *pending, rng);
+                pending.reset();
                 ++committed_;
             } catch (const std::runtime_error&) {
                 ++failed_;
-                pg.reset();  // a fresh connection; anything uncommitted was rolled back
+                pg.reset(); // a fresh connection; anything uncommitted was rolled back
                 next = Clock::now() + std::chrono::milliseconds(50);
             }
         }
     }
 
-    void write(PgConn& pg, Op op, long long chat, long long target, std::mt19937& rng) {
+    Write pick(std::mt19937& rng) {
+        const auto chat = options_.chats[rng() % options_.chats.size()];
+        const auto& live = live_[chat];
+        const auto roll = rng() % 10;
+        const Op op = live.empty() || roll < 5 ? Op::Insert : roll < 9 ? Op::Update : Op::Delete;
+        return {op, chat, live.empty() ? 0 : live[rng() % live.size()]};
+    }
+
+    void write(PgConn& pg, const Write& w, std::mt19937& rng) {
+        const auto [op, chat, target] = w;
         const std::string body(options_.body_bytes, static_cast<char>('a' + rng() % 26));
         pg.exec("BEGIN");
         long long id = target;
@@ -119,7 +131,7 @@ private:
         if (op == Op::Insert) {
             live.push_back(id);
         } else if (op == Op::Delete) {
-            live.erase(std::find(live.begin(), live.end(), id));
+            std::erase(live, id);
         }
         if (version > 0) {
             std::lock_guard lock(mu_);
@@ -132,9 +144,9 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<int> committed_{0};
     std::atomic<int> failed_{0};
-    std::map<long long, std::vector<long long>> live_;  // writer thread only
+    std::map<long long, std::vector<long long>> live_; // writer thread only
     mutable std::mutex mu_;
     std::map<std::pair<long long, long long>, Clock::time_point> commits_;
 };
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

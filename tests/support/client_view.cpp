@@ -6,9 +6,9 @@ namespace deltacast::testing {
 
 namespace {
 
-constexpr std::size_t kMaxErrors = 20;  // a broken stream must not flood the report
+constexpr std::size_t kMaxErrors = 20; // a broken stream must not flood the report
 
-}  // namespace
+} // namespace
 
 std::string row_key(const nlohmann::json& row) {
     const auto it = row.find("id");
@@ -149,4 +149,4 @@ const ClientView::RowMap& ClientView::rows(const std::string& topic) const {
     return it == views_.end() ? kEmpty : it->second;
 }
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

@@ -30,7 +30,7 @@ public:
         int events = 0;
         int upsert_rows = 0;
         int deleted_ids = 0;
-        std::map<std::string, int> resyncs;  // reason -> count
+        std::map<std::string, int> resyncs; // reason -> count
     };
 
     ClientView(std::string name, std::vector<std::string> topics);
@@ -69,4 +69,4 @@ private:
 /// The key ClientView files `row` under: its "id" as compact JSON.
 std::string row_key(const nlohmann::json& row);
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

@@ -39,7 +39,7 @@ struct PgTruth {
             throw std::runtime_error("pg_row_source: no query for topic " + topic);
         }
         if (it->second.empty()) {
-            return {};  // a poke kind: pokes carry no rows
+            return {}; // a poke kind: pokes carry no rows
         }
         std::lock_guard lock(mu);
         const auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -64,12 +64,12 @@ struct PgTruth {
     }
 };
 
-}  // namespace
+} // namespace
 
 StreamOpener stream_opener(int port, const std::vector<std::string>& topics,
                            std::vector<std::pair<std::string, std::string>> headers) {
-    return [port, topics = join(topics, ","), headers = std::move(headers)](
-               const std::string& last_event_id) {
+    return [port, topics = join(topics, ","),
+            headers = std::move(headers)](const std::string& last_event_id) {
         SseRequest request;
         request.port = port;
         request.target = "/api/sse/stream?topics=" + topics;
@@ -88,8 +88,8 @@ RowSource pg_row_source(std::map<std::string, std::string> sql_by_kind, std::str
     return [truth](const std::string& topic) { return truth->rows(topic); };
 }
 
-CheckedClient::CheckedClient(std::string name, std::vector<std::string> topics,
-                             StreamOpener opener, RowSource truth)
+CheckedClient::CheckedClient(std::string name, std::vector<std::string> topics, StreamOpener opener,
+                             RowSource truth)
     : opener_(std::move(opener)), truth_(std::move(truth)),
       view_(std::move(name), std::move(topics)), stream_(std::make_unique<SseClient>()) {}
 
@@ -191,28 +191,33 @@ std::vector<std::string> ConsistencyChecker::discrepancies() const {
     }
     lines = discrepancies();
     if (lines.empty()) {
-        return ::testing::AssertionSuccess();  // consistent, though events kept coming
+        return ::testing::AssertionSuccess(); // consistent, though events kept coming
     }
-    std::ostringstream report;
-    report << lines.size() << " discrepancies between clients and the database after "
-           << timeout.count() << " ms (silent loss: SPEC §3):\n";
+    return ::testing::AssertionFailure() << report(lines, timeout);
+}
+
+std::string ConsistencyChecker::report(const std::vector<std::string>& lines,
+                                       std::chrono::milliseconds timeout) const {
+    std::ostringstream out;
+    out << lines.size() << " discrepancies between clients and the database after "
+        << timeout.count() << " ms (silent loss: SPEC §3):\n";
     for (std::size_t i = 0; i < lines.size() && i < kMaxReportLines; ++i) {
-        report << "  " << lines[i] << "\n";
+        out << "  " << lines[i] << "\n";
     }
     if (lines.size() > kMaxReportLines) {
-        report << "  ... and " << lines.size() - kMaxReportLines << " more\n";
+        out << "  ... and " << lines.size() - kMaxReportLines << " more\n";
     }
     for (const auto& client : clients_) {
         const auto& stats = client->view().stats();
-        report << "  [" << client->view().name() << ": " << stats.events << " events, "
-               << stats.upsert_rows << " upserted rows, " << stats.deleted_ids
-               << " deleted ids, " << client->reopens() << " reopens, resyncs:";
+        out << "  [" << client->view().name() << ": " << stats.events << " events, "
+            << stats.upsert_rows << " upserted rows, " << stats.deleted_ids << " deleted ids, "
+            << client->reopens() << " reopens, resyncs:";
         for (const auto& [reason, count] : stats.resyncs) {
-            report << " " << reason << "=" << count;
+            out << " " << reason << "=" << count;
         }
-        report << "]\n";
+        out << "]\n";
     }
-    return ::testing::AssertionFailure() << report.str();
+    return out.str();
 }
 
 std::map<std::string, int> ConsistencyChecker::resyncs() const {
@@ -225,4 +230,4 @@ std::map<std::string, int> ConsistencyChecker::resyncs() const {
     return out;
 }
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

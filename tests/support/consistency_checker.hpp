@@ -37,8 +37,7 @@ StreamOpener stream_opener(int port, const std::vector<std::string>& topics,
 /// which has no rows). It reconnects (and retries
 /// for up to 15 s) when the database went away, so it works across a Postgres restart.
 /// Throws std::runtime_error for an unknown kind or when Postgres stays unreachable.
-RowSource pg_row_source(std::map<std::string, std::string> sql_by_kind,
-                        std::string conninfo = "");
+RowSource pg_row_source(std::map<std::string, std::string> sql_by_kind, std::string conninfo = "");
 
 class CheckedClient {
 public:
@@ -87,9 +86,9 @@ public:
     /// Call once writes have stopped. Pumps until no event arrived for `quiet` and every view
     /// then equals the truth, or until `timeout`; fails listing every discrepancy of every
     /// client (missing rows, stale rows, rows deleted in the database) and protocol errors.
-    ::testing::AssertionResult check(
-        std::chrono::milliseconds timeout = std::chrono::seconds(20),
-        std::chrono::milliseconds quiet = std::chrono::milliseconds(300));
+    ::testing::AssertionResult
+    check(std::chrono::milliseconds timeout = std::chrono::seconds(20),
+          std::chrono::milliseconds quiet = std::chrono::milliseconds(300));
 
     std::vector<std::unique_ptr<CheckedClient>>& clients() { return clients_; }
     /// Resyncs seen by all clients, by reason.
@@ -97,9 +96,11 @@ public:
 
 private:
     std::vector<std::string> discrepancies() const;
+    std::string report(const std::vector<std::string>& lines,
+                       std::chrono::milliseconds timeout) const;
 
     RowSource truth_;
     std::vector<std::unique_ptr<CheckedClient>> clients_;
 };
 
-}  // namespace deltacast::testing
+} // namespace deltacast::testing

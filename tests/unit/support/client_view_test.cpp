@@ -45,8 +45,8 @@ protected:
     /// Database and client diverge in all three ways the checker must catch.
     void diverge() {
         seed();
-        db_["chat:42"] = {row(1, 2, "new"), row(2, 1), row(4, 1)};  // 1 updated, 3 deleted, 4 new
-        view_.apply(upsert({row(2, 1)}), source());  // the updates of 1, 3 and 4 were lost
+        db_["chat:42"] = {row(1, 2, "new"), row(2, 1), row(4, 1)}; // 1 updated, 3 deleted, 4 new
+        view_.apply(upsert({row(2, 1)}), source()); // the updates of 1, 3 and 4 were lost
     }
 
     std::map<std::string, std::vector<json>> db_{{"chat:42", {}}, {"chat:7", {}}};
@@ -103,7 +103,7 @@ TEST_F(ClientViewTest, ReportsEveryDiscrepancy) {
 // untouched and the reason is counted.
 TEST_F(ClientViewTest, ResyncHealsEverything) {
     diverge();
-    db_["chat:7"] = {row(70, 1)};  // no resync for chat:7: its loss must still show
+    db_["chat:7"] = {row(70, 1)}; // no resync for chat:7: its loss must still show
     view_.apply(event("resync", {{"topics", {"chat:42"}}, {"reason", "listener-reconnected"}}),
                 source());
     const auto lines = compare();
@@ -133,5 +133,5 @@ TEST_F(ClientViewTest, ForeignTopicAndGarbageAreErrors) {
     EXPECT_NE(lines[1].find("unparsable"), std::string::npos) << lines[1];
 }
 
-}  // namespace
-}  // namespace deltacast::testing
+} // namespace
+} // namespace deltacast::testing
