@@ -34,8 +34,8 @@ StreamOpener stream_opener(int port, const std::vector<std::string>& topics,
 
 /// A RowSource reading Postgres: `sql_by_kind` maps a topic kind ("chat") to a query of the
 /// topic's rows as single to_jsonb columns, `$1` being the topic id ("" for a poke kind,
-/// which has no rows). It reconnects (and retries
-/// for up to 15 s) when the database went away, so it works across a Postgres restart.
+/// which has no rows). It reconnects (and retries for up to 15 s) when the database went
+/// away, so it works across a Postgres restart.
 /// Throws std::runtime_error for an unknown kind or when Postgres stays unreachable.
 RowSource pg_row_source(std::map<std::string, std::string> sql_by_kind, std::string conninfo = "");
 
