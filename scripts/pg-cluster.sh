@@ -4,6 +4,8 @@
 #   scripts/pg-cluster.sh start DIR   initdb into DIR/data (if new) and start it
 #   scripts/pg-cluster.sh env DIR     print DIR/env (source it to reach the cluster)
 #   scripts/pg-cluster.sh stop DIR    stop it (immediate); safe to call twice
+#   scripts/pg-cluster.sh restart DIR stop it (fast: clients are disconnected) and start it
+#                                     again on the same port and data (fault tests)
 #
 # The cluster listens on 127.0.0.1 only, at a random free port, with its unix socket in
 # DIR/sock. Trust authentication, fsync off: for tests only, never for data you keep.
@@ -21,7 +23,7 @@ die() { echo "pg-cluster: $*" >&2; exit 1; }
 say() { echo "pg-cluster: $*" >&2; }
 
 usage() {
-    echo "usage: $0 start DIR | stop DIR | env DIR" >&2
+    echo "usage: $0 start DIR | stop DIR | restart DIR | env DIR" >&2
     exit 2
 }
 
@@ -158,6 +160,18 @@ cmd_stop() {
     fi
 }
 
+# Same port (kept in deltacast_port.conf), so clients holding DIR/env reconnect to it.
+cmd_restart() {
+    local dir=$1 data=$1/data port
+    is_running "$data" || die "no cluster is running in $dir"
+    port=$(sed -nE 's/^port = ([0-9]+)$/\1/p' "$data/deltacast_port.conf")
+    as_pg "$PG_BIN/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null
+    as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$data" -l "$dir/postgres.log" >/dev/null ||
+        { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not restart on port $port"; }
+    wait_ready "$port"
+    say "restarted the cluster in $dir on port $port"
+}
+
 cmd_env() {
     local dir=$1
     [[ -f $dir/env ]] || die "no $dir/env: start the cluster first"
@@ -168,6 +182,7 @@ cmd_env() {
 case $1 in
     start) cmd_start "$2" ;;
     stop) cmd_stop "$2" ;;
+    restart) cmd_restart "$2" ;;
     env) cmd_env "$2" ;;
     *) usage ;;
 esac

@@ -77,6 +77,7 @@ source "$pg_dir/env"
 unset DATABASE_URL
 export DELTACAST_SOURCE_DIR=$repo
 export DELTACAST_BINARY_DIR=$repo/build/$preset
+export DELTACAST_TEST_PG_DIR=$pg_dir
 
 step="load SQL"
 log "$step"

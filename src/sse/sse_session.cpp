@@ -211,15 +211,23 @@ void SseSession::enqueue(delta::FramePtr frame) {
         queue_.clear();
         auto resync = std::make_shared<delta::Frame>();
         delta::append_resync(resync->bytes, topic_keys_, "slow-consumer");
-        queued_bytes_ = resync->bytes.size();
+        set_queued(resync->bytes.size());
         queue_.push_back(std::move(resync));
         context_.metrics.slow_consumer_resyncs.fetch_add(1, std::memory_order_relaxed);
         context_.metrics.resyncs.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    queued_bytes_ += size;
+    set_queued(queued_bytes_ + size);
     queue_.push_back(std::move(frame));
     do_write();
+}
+
+void SseSession::set_queued(std::size_t bytes) {
+    // The gauge sums every connection's queue, the memory server.max_queued_bytes bounds.
+    context_.metrics.queued_bytes.fetch_add(
+        static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(queued_bytes_),
+        std::memory_order_relaxed);
+    queued_bytes_ = bytes;
 }
 
 void SseSession::do_write() {
@@ -230,7 +238,7 @@ void SseSession::do_write() {
     compressed_.clear();
     in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
-    queued_bytes_ = 0;
+    set_queued(0);
     if (!head_.empty()) {
         buffers_.push_back(asio::buffer(head_));
     }
@@ -326,6 +334,7 @@ void SseSession::close() {
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     queue_.clear();
+    set_queued(0);
     if (counted_) {
         context_.limits.release(subject_);
     }

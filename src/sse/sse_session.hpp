@@ -49,6 +49,7 @@ private:
     void on_open(const OpenResult& result);
     std::string response_head() const;
     void enqueue(delta::FramePtr frame);
+    void set_queued(std::size_t bytes);
     void do_write();
     void on_write(boost::system::error_code ec, std::size_t bytes);
     void do_read();

@@ -67,6 +67,9 @@ std::string render_prometheus(const Metrics& m) {
     emit(out, "deltacast_snapshots_total", "counter", "Snapshot frames sent.", m.snapshots);
     emit(out, "deltacast_replayed_frames_total", "counter",
          "Frames replayed to clients resuming with Last-Event-ID.", m.replayed_frames);
+    emit(out, "deltacast_queued_bytes", "gauge",
+         "Frame bytes queued for sockets, all connections (each bounded by max_queued_bytes).",
+         m.queued_bytes);
     emit(out, "deltacast_slow_consumer_resyncs_total", "counter",
          "Connection queues dropped and replaced by resync.", m.slow_consumer_resyncs);
     emit(out, "deltacast_slow_consumer_closes_total", "counter",

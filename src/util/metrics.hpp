@@ -24,6 +24,7 @@ struct Metrics {
     Counter frames_delivered{0};      // frames handed to a connection (one per subscriber)
     Counter bytes_uncompressed{0};    // SSE bytes before compression, all connections
     Counter bytes_wire{0};            // bytes written to sockets (after compression)
+    Gauge queued_bytes{0};            // frame bytes queued for sockets, all connections
     Counter slow_consumer_resyncs{0}; // queues dropped and replaced by `resync`
     Counter slow_consumer_closes{0};  // connections closed because a write was stuck
     Counter heartbeats{0};
