@@ -116,6 +116,9 @@ bool SseSession::admit(const std::string& subject) {
 void SseSession::reject(http::status status, const nlohmann::json& body, int retry_after_s) {
     context_.metrics.requests_rejected.fetch_add(1, std::memory_order_relaxed);
     auto response = std::make_shared<Response>(json_response(status, body, 11, false));
+    // The JSON reason only: the request target and headers may carry a token.
+    log::get("sse")->debug("stream rejected status={} body={}", static_cast<int>(status),
+                           response->body());
     apply_cors(*response, context_.config, origin_);
     if (retry_after_s > 0) {
         response->set(http::field::retry_after, std::to_string(retry_after_s));
@@ -189,7 +192,8 @@ void SseSession::end(delta::FramePtr last) {
             return;
         }
         if (last) {
-            self->queued_bytes_ += last->bytes.size();  // past the limit: it is the last one
+            // Past max_queued_bytes or not, it is the last frame this stream gets.
+            self->set_queued(self->queued_bytes_ + last->bytes.size());
             self->queue_.push_back(last);
         }
         self->ending_ = true;

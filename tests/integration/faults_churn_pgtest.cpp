@@ -117,7 +117,7 @@ protected:
 // back at its baseline: fds (± slack), no LISTEN left after the linger, no topics, 0
 // connections, and memory (live heap; RSS outside ASan) does not grow from round to round.
 TEST_F(FaultChurnTest, ThousandClientsComeAndGoLeavingNothingBehind) {
-    start(make_test_config());
+    start(make_test_config("max_connections_per_subject = 0\n"));  // one subject, 1000 streams
     const auto chats = make_chats(kChats);
     const int baseline_fds = open_fds();
     std::mt19937 rng(7);
