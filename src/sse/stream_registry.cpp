@@ -29,25 +29,46 @@ StreamRegistry::~StreamRegistry() { scheduler_.cancel(tick_timer_); }
 
 void StreamRegistry::add(std::shared_ptr<const OpenRequest> request,
                          std::shared_ptr<Subscriber> subscriber) {
-    const bool recheck = access_ != nullptr && has_sql_rule(*request);
-    streams_[subscriber.get()] = Stream{std::move(request), subscriber};
+    const bool recheck = !draining_ && access_ != nullptr && has_sql_rule(*request);
+    const auto& stream =
+        streams_[subscriber.get()] = Stream{std::move(request), subscriber, next_serial_++, recheck};
     if (draining_) {
         end_at_random(subscriber);
         return;
     }
     if (recheck) {
-        due_.push_back({scheduler_.now() + interval_, subscriber});
-        schedule_tick();
+        ++rechecked_;
+        enqueue_recheck(stream);
     }
 }
 
 void StreamRegistry::remove(const std::shared_ptr<Subscriber>& subscriber) {
-    streams_.erase(subscriber.get());  // its entry in due_ expires with the weak_ptr
+    const auto it = streams_.find(subscriber.get());
+    if (it == streams_.end()) {
+        return;
+    }
+    if (it->second.rechecked) {
+        --rechecked_;
+    }
+    streams_.erase(it);
+    if (due_.size() > 2 * rechecked_ + 64) {
+        std::erase_if(due_, [this](const Due& due) { return find(due) == nullptr; });
+    }
     if (draining_ && streams_.empty() && drained_) {
         auto done = std::move(drained_);
         drained_ = nullptr;
         done();
     }
+}
+
+void StreamRegistry::enqueue_recheck(const Stream& stream) {
+    due_.push_back({scheduler_.now() + interval_, stream.subscriber.get(), stream.serial});
+    schedule_tick();
+}
+
+const StreamRegistry::Stream* StreamRegistry::find(const Due& due) const {
+    const auto it = streams_.find(due.key);
+    return it != streams_.end() && it->second.serial == due.serial ? &it->second : nullptr;
 }
 
 void StreamRegistry::schedule_tick() {
@@ -64,35 +85,35 @@ void StreamRegistry::schedule_tick() {
 void StreamRegistry::tick() {
     const auto now = scheduler_.now();
     while (!due_.empty() && due_.front().at <= now && !draining_) {
-        auto subscriber = due_.front().subscriber.lock();
+        const Due due = due_.front();
         due_.pop_front();
-        if (subscriber && streams_.count(subscriber.get()) != 0) {
-            recheck(subscriber);
+        if (const Stream* stream = find(due)) {
+            recheck(*stream);
         }
     }
 }
 
-void StreamRegistry::recheck(const std::shared_ptr<Subscriber>& subscriber) {
-    const auto request = streams_.at(subscriber.get()).request;
+void StreamRegistry::recheck(const Stream& stream) {
     metrics_.access_rechecks.fetch_add(1, std::memory_order_relaxed);
-    std::weak_ptr<Subscriber> weak = subscriber;
+    const Due due{{}, stream.subscriber.get(), stream.serial};
+    const auto& request = stream.request;
     access_->check(request->topics, request->identity.subject, request->identity.claims,
-                   [this, weak, request](topics::AccessResult result) {
-                       auto sub = weak.lock();
-                       if (!sub || streams_.count(sub.get()) == 0 || draining_) {
+                   [this, due](topics::AccessResult result) {
+                       const Stream* open = find(due);
+                       if (open == nullptr || draining_) {
                            return;  // closed meanwhile, or being ended anyway
                        }
                        if (result.denied.empty()) {  // allowed, or unknown: try again later
-                           due_.push_back({scheduler_.now() + interval_, weak});
-                           schedule_tick();
+                           enqueue_recheck(*open);
                            return;
                        }
                        log::get("sse")->info("access revoked subject={} topics={}",
-                                             request->identity.subject, result.denied.size());
+                                             open->request->identity.subject,
+                                             result.denied.size());
                        metrics_.streams_revoked.fetch_add(1, std::memory_order_relaxed);
                        auto frame = std::make_shared<delta::Frame>();
                        delta::append_revoked(frame->bytes, result.denied, "access-revoked");
-                       sub->end(std::move(frame));
+                       open->subscriber->end(std::move(frame));
                    });
 }
 

@@ -18,6 +18,7 @@
 #include "topics/scheduler.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -47,27 +48,38 @@ public:
     void drain(std::chrono::milliseconds spread, std::function<void()> done);
 
     std::size_t size() const { return streams_.size(); }
+    std::size_t queued_rechecks() const { return due_.size(); }
 
 private:
     struct Due {
         topics::Clock::time_point at;
-        std::weak_ptr<Subscriber> subscriber;
+        const Subscriber* key;
+        std::uint64_t serial;  // tells a re-used address from the stream it was queued for
     };
+    struct Stream {
+        std::shared_ptr<const OpenRequest> request;
+        std::shared_ptr<Subscriber> subscriber;
+        std::uint64_t serial;
+        bool rechecked;  // has (or will again have) an entry in due_
+    };
+    void enqueue_recheck(const Stream& stream);
+    const Stream* find(const Due& due) const;
     void schedule_tick();
     void tick();
-    void recheck(const std::shared_ptr<Subscriber>& subscriber);
+    void recheck(const Stream& stream);
     void end_at_random(const std::shared_ptr<Subscriber>& subscriber);
 
     const std::chrono::seconds interval_;
     topics::AccessChecker* access_;
     topics::Scheduler& scheduler_;
     Metrics& metrics_;
-    struct Stream {
-        std::shared_ptr<const OpenRequest> request;
-        std::shared_ptr<Subscriber> subscriber;
-    };
     std::unordered_map<const Subscriber*, Stream> streams_;
-    std::deque<Due> due_;  // re-checks, in time order (every stream waits the same interval)
+    // Re-checks in time order (every stream waits the same interval). Entries of closed streams
+    // are skipped when due, and compacted away once they outnumber the live ones, so that
+    // churn cannot grow the queue past twice the re-checked streams.
+    std::deque<Due> due_;
+    std::size_t rechecked_ = 0;  // streams with rechecked = true
+    std::uint64_t next_serial_ = 1;
     topics::Scheduler::TimerId tick_timer_ = 0;
     bool draining_ = false;
     topics::Clock::time_point drain_deadline_{};

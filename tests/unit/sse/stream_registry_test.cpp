@@ -110,6 +110,20 @@ TEST_F(StreamRegistryTest, RemovedStreamIsNotRechecked) {
     EXPECT_EQ(registry_.size(), 0U);
 }
 
+// Churn does not grow the re-check queue: closed streams' entries are dropped, so the queue
+// stays within twice the open streams (plus a constant), and the open ones are still checked.
+TEST_F(StreamRegistryTest, ChurnDoesNotGrowTheRecheckQueue) {
+    auto kept = open("chat:42");
+    for (int i = 0; i < 10000; ++i) {
+        registry_.remove(open("chat:42"));
+    }
+    EXPECT_LE(registry_.queued_rechecks(), 2U + 64U);
+    query_.table[{"42", "u1"}] = false;
+    advance(seconds(61));
+    EXPECT_EQ(query_.calls, 1) << "one re-check: the open stream's";
+    EXPECT_EQ(kept->ends, 1);
+}
+
 // A drain ends every stream within the spread, spread out (not all at once), and reports done
 // only when the last stream has gone.
 TEST_F(StreamRegistryTest, DrainEndsStreamsSpreadOverTheWindow) {
