@@ -9,18 +9,6 @@ namespace {
 
 class HttpErrorTest : public ServerFixture {
 protected:
-    /// Opens `target` with a token for `user` (or `token` when given) and returns the client.
-    std::unique_ptr<SseClient> request(const std::string& target, const std::string& token) {
-        auto client = std::make_unique<SseClient>();
-        SseRequest req;
-        req.port = port();
-        req.target = target;
-        if (!token.empty()) {
-            req.headers.emplace_back("Authorization", "Bearer " + token);
-        }
-        EXPECT_TRUE(client->open(req, 5s)) << client->error();
-        return client;
-    }
     nlohmann::json body_of(const SseClient& client) {
         return nlohmann::json::parse(client.body(), nullptr, false);
     }

@@ -122,6 +122,20 @@ protected:
         return id;
     }
 
+    /// GETs `target` with `token` as Bearer (none when empty) and returns the client whatever
+    /// the status: for tests of refusals.
+    std::unique_ptr<SseClient> request(const std::string& target, const std::string& token) {
+        auto client = std::make_unique<SseClient>();
+        SseRequest req;
+        req.port = port();
+        req.target = target;
+        if (!token.empty()) {
+            req.headers.emplace_back("Authorization", "Bearer " + token);
+        }
+        EXPECT_TRUE(client->open(req, 5s)) << client->error();
+        return client;
+    }
+
     /// Opens a stream as `user` (Bearer token) and asserts the first event is `ready`.
     std::unique_ptr<SseClient> open_stream(const std::string& topics,
                                            const std::string& user = "u1",
