@@ -24,8 +24,9 @@ struct TopicManager::State {
     std::uint64_t generation = 0;   // tells this state's LISTEN answers from a dropped one's
     std::vector<std::shared_ptr<Op>> waiters;
     Scheduler::TimerId linger = 0;
-    Scheduler::TimerId window = 0;  // the open window's close timer
-    EntityIds ids;                  // gathered by the open window
+    Scheduler::TimerId window = 0;  // 0 = idle; else the pending flush or the window's end
+    bool gathered = false;          // a signal arrived since the last flush
+    EntityIds ids;                  // gathered since the last flush
 };
 
 namespace {
@@ -219,10 +220,12 @@ void TopicManager::add_signal(State& state, std::string_view payload) {
                         std::make_move_iterator((*ids)[e].end()));
         }
     }
-    if (state.window == 0) {  // fixed window: opened by the first signal, never extended
-        state.window = scheduler_.schedule_after(
-            std::chrono::milliseconds(config_.fanout.window_ms),
-            [this, key = state.topic.key] { flush(key); });
+    state.gathered = true;
+    if (state.window == 0) {
+        // Idle topic: leading edge. A zero-delay timer runs after the notifications already
+        // read in this turn of the core strand, so a burst that arrived together is one batch.
+        state.window = scheduler_.schedule_after(std::chrono::milliseconds(0),
+                                                 [this, key = state.topic.key] { flush(key); });
     }
 }
 
@@ -232,7 +235,15 @@ void TopicManager::flush(const std::string& key) {
         return;
     }
     State& state = it->second;
-    state.window = 0;
+    if (!state.gathered) {
+        state.window = 0;  // a quiet window: back to idle, the next signal goes out at once
+        return;
+    }
+    // The window starts at this flush and is never extended: what arrives within it waits for
+    // its end, so a busy topic gets at most one batch per window_ms.
+    state.window = scheduler_.schedule_after(std::chrono::milliseconds(config_.fanout.window_ms),
+                                             [this, key] { flush(key); });
+    state.gathered = false;
     WindowBatch batch{state.topic, EntityIds(state.ids.size())};
     for (std::size_t e = 0; e < state.ids.size(); ++e) {
         auto& ids = state.ids[e];

@@ -1,9 +1,14 @@
 #pragma once
 // TopicManager: the subscriber ref-counts of every topic, LISTEN on the first subscriber and
 // UNLISTEN after the last one has been gone for a linger (count re-checked, so a tab that
-// reconnects causes no LISTEN/UNLISTEN churn), and the per-topic FIXED coalescing windows: a
-// window opens at the first signal, is never extended by later ones, and hands the union of its
-// ids (or one poke) to the WindowSink when it closes.
+// reconnects causes no LISTEN/UNLISTEN churn), and the per-topic coalescing windows, leading
+// edge: a signal on an idle topic is handed to the WindowSink at once (after the other
+// notifications of the same read, so a burst that arrived together is one batch), and that
+// flush opens a window of fanout.window_ms. Signals within the window wait for its end and go
+// out as ONE batch (the union of their ids, or one poke), which opens the next window; a window
+// that gathered nothing returns the topic to idle. So a lone write pays no window, and a busy
+// topic gets at most one batch per window_ms. A window is never extended: a steady stream
+// cannot starve the flush.
 //
 // Threading: core strand only (like its Notifier, Scheduler and WindowSink). subscribe()'s
 // `done` may run inline or later, always on the core strand. Nothing here knows about

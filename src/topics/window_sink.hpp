@@ -13,7 +13,7 @@
 
 namespace deltacast::topics {
 
-/// The ids one fixed window coalesced for one topic (deduplicated, sorted), or a poke.
+/// The ids one window coalesced for one topic (deduplicated, sorted), or a poke.
 struct WindowBatch {
     Topic topic;
     EntityIds ids;  // per entity of topic.kind; empty for poke topics
