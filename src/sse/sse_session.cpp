@@ -40,8 +40,7 @@ std::int64_t unix_now() {
 }  // namespace
 
 SseSession::SseSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : socket_(std::move(socket)), context_(context), write_timer_(socket_.get_executor()),
-      heartbeat_timer_(socket_.get_executor()) {}
+    : socket_(std::move(socket)), context_(context), heartbeat_timer_(socket_.get_executor()) {}
 
 SseSession::~SseSession() = default;
 
@@ -264,14 +263,7 @@ void SseSession::do_write() {
     context_.metrics.frames_delivered.fetch_add(in_flight_.size(), std::memory_order_relaxed);
     writing_ = true;
     wrote_since_heartbeat_ = true;
-    const auto generation = ++write_generation_;
-    write_timer_.expires_after(std::chrono::seconds(context_.config.server.write_timeout_s));
-    write_timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
-        if (!ec && self->writing_ && self->write_generation_ == generation) {
-            self->context_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-            self->close();  // the client stopped reading: free its memory
-        }
-    });
+    write_started_ = std::chrono::steady_clock::now();
     asio::async_write(socket_, buffers_,
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                           self->on_write(ec, n);
@@ -280,7 +272,6 @@ void SseSession::do_write() {
 
 void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
     writing_ = false;
-    write_timer_.cancel();
     if (ec) {
         close();
         return;
@@ -313,6 +304,15 @@ void SseSession::arm_heartbeat() {
         if (ec || self->closed_) {
             return;
         }
+        // A write stuck past write_timeout_s: the client stopped reading; free its memory.
+        // Checked here rather than with a timer per write, which would cost a timer-queue
+        // insert and a cancelled completion on every frame of the hot path.
+        if (self->writing_ && std::chrono::steady_clock::now() - self->write_started_ >=
+                                  std::chrono::seconds(self->context_.config.server.write_timeout_s)) {
+            self->context_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+            self->close();
+            return;
+        }
         if (self->token_expires_at_ && *self->token_expires_at_ <= unix_now()) {
             self->context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
             self->close();
@@ -332,7 +332,6 @@ void SseSession::close() {
         return;
     }
     closed_ = true;
-    write_timer_.cancel();
     heartbeat_timer_.cancel();
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -5,8 +5,8 @@
 // on every frame pushed to it, each through the connection's own compressor with one flush per
 // frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
 // replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
-// connection. Heartbeat comments keep idle connections alive through proxies; at each
-// heartbeat tick a stream whose token has expired is closed (the client reconnects with its
+// connection at the next heartbeat tick. Heartbeat comments keep idle connections alive through
+// proxies; at each heartbeat tick a stream whose token has expired is closed (the client reconnects with its
 // current credentials). end() - access revoked, or a graceful shutdown - writes a last frame,
 // then closes.
 //
@@ -23,6 +23,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -77,9 +78,8 @@ private:
     std::vector<delta::FramePtr> in_flight_;
     std::string compressed_;
     std::vector<boost::asio::const_buffer> buffers_;
-    boost::asio::steady_timer write_timer_;
+    std::chrono::steady_clock::time_point write_started_;  // of the write in flight
     boost::asio::steady_timer heartbeat_timer_;
-    std::uint64_t write_generation_ = 0;
     bool wrote_since_heartbeat_ = false;
     std::array<char, 512> read_buffer_{};
 };

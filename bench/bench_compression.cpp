@@ -1,0 +1,142 @@
+// bench_compression: what one connection's compressor costs, per setting: the memory its
+// encoder holds (counted by deltacast's own allocation counter, the number that multiplies by
+// the open connections), the bytes on the wire per event, and the CPU per frame. It feeds the
+// same frames the benchmark's chats produce (an entity-upsert of one bench_message row with a
+// growing token body, built by delta::append_upsert) through sse::make_compressor, one
+// write_flush per frame, exactly as a session does.
+//
+//   bench_compression [--frames 1000] [--body-bytes 180]
+//
+// Prints one line per setting and `RESULT {json}` with all of them.
+
+#include "delta/frame.hpp"
+#include "sse/compressor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using deltacast::sse::CompressionSettings;
+using deltacast::sse::Encoding;
+
+struct Setting {
+    std::string name;
+    Encoding encoding;
+    CompressionSettings settings;
+};
+
+std::vector<Setting> settings_to_measure() {
+    const auto br = [](int quality, int lgwin) {
+        CompressionSettings s;
+        s.brotli_quality = quality;
+        s.brotli_lgwin = lgwin;
+        return Setting{"br q" + std::to_string(quality) + " lgwin" + std::to_string(lgwin),
+                       Encoding::Brotli, s};
+    };
+    const auto gz = [](int level, int window_bits, int mem_level) {
+        CompressionSettings s;
+        s.gzip_level = level;
+        s.gzip_window_bits = window_bits;
+        s.gzip_mem_level = mem_level;
+        return Setting{"gzip l" + std::to_string(level) + " wbits" + std::to_string(window_bits) +
+                           " mem" + std::to_string(mem_level),
+                       Encoding::Gzip, s};
+    };
+    return {br(4, 16), br(4, 12), br(4, 10), br(3, 16), br(3, 10), br(2, 16), br(2, 10),
+            br(1, 16), br(1, 10), br(0, 10), gz(6, 10, 4), gz(6, 9, 1), gz(1, 9, 1)};
+}
+
+// The frames of one streaming chat: the same row, version after version, its body the last
+// `body_bytes` characters of a growing reply (what an agent's token stream looks like).
+std::vector<std::string> chat_frames(int count, std::size_t body_bytes) {
+    static const char* const kWords[] = {"the ", "model ", "streams ", "a ", "reply ", "token ",
+                                         "by ", "token, ", "and ", "every ", "viewer ", "sees ",
+                                         "it ", "grow. "};
+    std::vector<std::string> frames;
+    std::string reply;
+    for (int v = 1; v <= count; ++v) {
+        reply += kWords[static_cast<std::size_t>(v * 7 + v / 3) % std::size(kWords)];
+        const std::string body =
+            reply.size() > body_bytes ? reply.substr(reply.size() - body_bytes) : reply;
+        const nlohmann::json row = {{"id", 42},       {"body", body},
+                                    {"ts_us", 1763740000000000LL + v * 50000LL},
+                                    {"chat_id", 42},  {"version", v}};
+        const std::string row_json = row.dump();
+        std::string frame;
+        deltacast::delta::append_upsert(frame, "a1b2c3d4-" + std::to_string(1000 + v), "chat:42",
+                                        "ChatMessageContent", {row_json}, false);
+        frames.push_back(std::move(frame));
+    }
+    return frames;
+}
+
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+nlohmann::json measure(const Setting& setting, const std::vector<std::string>& frames) {
+    auto compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
+    std::size_t raw = 0;
+    std::size_t wire = 0;
+    std::string out;
+    const double before = cpu_seconds();
+    for (const auto& frame : frames) {
+        out.clear();
+        if (!compressor->write_flush(frame, out)) {
+            std::cerr << setting.name << ": compressor failed\n";
+            std::exit(1);
+        }
+        raw += frame.size();
+        wire += out.size();
+    }
+    const double cpu = cpu_seconds() - before;
+    const auto n = static_cast<double>(frames.size());
+    return {{"setting", setting.name},
+            {"memory_kib", static_cast<double>(compressor->memory_bytes()) / 1024.0},
+            {"raw_bytes_per_event", static_cast<double>(raw) / n},
+            {"wire_bytes_per_event", static_cast<double>(wire) / n},
+            {"ratio", static_cast<double>(wire) / static_cast<double>(raw)},
+            {"cpu_us_per_frame", cpu * 1e6 / n}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int count = 1000;
+    std::size_t body_bytes = 180;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i];
+        if (key == "--frames") {
+            count = std::atoi(argv[i + 1]);
+        } else if (key == "--body-bytes") {
+            body_bytes = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+        } else {
+            std::cerr << "usage: bench_compression [--frames N] [--body-bytes B]\n";
+            return 2;
+        }
+    }
+    const auto frames = chat_frames(count, body_bytes);
+    nlohmann::json all = nlohmann::json::array();
+    std::printf("%-24s %12s %14s %8s %14s\n", "setting", "memory KiB", "wire B/event", "ratio",
+                "CPU us/frame");
+    for (const auto& setting : settings_to_measure()) {
+        auto result = measure(setting, frames);
+        std::printf("%-24s %12.1f %14.1f %8.3f %14.2f\n", setting.name.c_str(),
+                    result["memory_kib"].get<double>(), result["wire_bytes_per_event"].get<double>(),
+                    result["ratio"].get<double>(), result["cpu_us_per_frame"].get<double>());
+        all.push_back(std::move(result));
+    }
+    std::printf("identity: %.1f B/event\n", all[0]["raw_bytes_per_event"].get<double>());
+    std::printf("RESULT %s\n", all.dump().c_str());
+    return 0;
+}
