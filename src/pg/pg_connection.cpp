@@ -135,22 +135,32 @@ void PgConnection::query(std::string sql, Params params, QueryHandler done) {
     start_next_job();
 }
 
+std::string PgConnection::statement_name(std::size_t index) {
+    return "deltacast_" + std::to_string(index + 1);
+}
+
 void PgConnection::start_next_job() {
     if (job_running_ || jobs_.empty() || !established_) {
         return;
     }
-    const Job& job = jobs_.front();
+    Job& job = jobs_.front();
     int sent = 0;
     if (job.params.empty()) {
         sent = PQsendQuery(conn_, job.sql.c_str());
+    } else if (const auto it = statements_.find(job.sql); it == statements_.end()) {
+        // First use on this connection: prepare it (one extra round trip, once); the job runs
+        // when the prepare's result arrives (collect_results).
+        job.preparing = true;
+        sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(),
+                             static_cast<int>(job.params.size()), nullptr);
     } else {
         std::vector<const char*> values;
         values.reserve(job.params.size());
         for (const auto& p : job.params) {
             values.push_back(p ? p->c_str() : nullptr);
         }
-        sent = PQsendQueryParams(conn_, job.sql.c_str(), static_cast<int>(values.size()),
-                                 nullptr, values.data(), nullptr, nullptr, 0);
+        sent = PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                                   values.data(), nullptr, nullptr, 0);
     }
     if (sent == 0) {
         fail(trim_error(PQerrorMessage(conn_)));
@@ -225,6 +235,14 @@ void PgConnection::collect_results() {
         PGresult* r = PQgetResult(conn_);
         if (r == nullptr) {
             job_running_ = false;
+            if (jobs_.front().preparing && current_.error.empty()) {
+                Job& job = jobs_.front();
+                job.preparing = false;
+                statements_.emplace(job.sql, statement_name(statements_.size()));
+                current_ = QueryOutcome{};
+                start_next_job();  // now runs the prepared statement
+                continue;
+            }
             Job job = std::move(jobs_.front());
             jobs_.pop_front();
             QueryOutcome outcome = std::move(current_);

@@ -5,7 +5,9 @@
 //
 // Threading: every method must be called on `executor` (a strand), and every callback runs
 // there. Callbacks may call back into the connection (e.g. send the next query). Queries are
-// queued and run one at a time, in order. Not copyable; always held by shared_ptr.
+// queued and run one at a time, in order. A query with parameters runs as a prepared statement:
+// prepared on its first use on this connection, then only executed (Postgres parses and plans
+// it once, not per window). Not copyable; always held by shared_ptr.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -19,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace deltacast::pg {
@@ -75,7 +78,9 @@ private:
         std::string sql;
         Params params;
         QueryHandler done;
+        bool preparing = false;  // its PQsendPrepare is in flight
     };
+    static std::string statement_name(std::size_t index);
 
     void poll_connect();
     void wait_connect(bool for_write);
@@ -101,6 +106,9 @@ private:
     boost::asio::steady_timer connect_timer_;
     ConnectHandler connect_done_;
     std::deque<Job> jobs_;
+    // sql -> its prepared statement on this connection. Parameterised SQL comes only from the
+    // configuration (entity, snapshot and access queries), so this stays small.
+    std::unordered_map<std::string, std::string> statements_;
     bool job_running_ = false;
     QueryOutcome current_;
     NotifyHandler notify_handler_;
