@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -230,13 +231,16 @@ void add_round(Totals& t, const Round& r, int writes) {
     t.short_writes += r.short_writes;
 }
 
+double round3(double x) { return std::round(x * 1000) / 1000; }
+
 nlohmann::json make_result(const Options& o, const Totals& t, int requested_pairs) {
     const double cpu = median(t.cpu_us);
     return {{"pairs", o.pairs}, {"pairs_requested", requested_pairs}, {"bytes", o.bytes},
             {"rounds", o.rounds}, {"writev_frames", o.writev_frames},
-            {"cpu_us_per_write", cpu}, {"cpu_us_per_write_mean", mean(t.cpu_us)},
-            {"cpu_us_per_frame", cpu / o.writev_frames},
-            {"wall_us_per_write", median(t.wall_us)}, {"sys_share", median(t.sys_share)},
+            {"cpu_us_per_write", round3(cpu)}, {"cpu_us_per_write_mean", round3(mean(t.cpu_us))},
+            {"cpu_us_per_frame", round3(cpu / o.writev_frames)},
+            {"wall_us_per_write", round3(median(t.wall_us))},
+            {"sys_share", round3(median(t.sys_share))},
             {"short_writes", t.short_writes}, {"missing_bytes", t.missing_bytes}};
 }
 

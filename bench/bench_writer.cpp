@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -143,7 +144,9 @@ void sleep_until(std::int64_t deadline) {
     }
 }
 
-void log_error(const std::string& what) {
+/// Logs the first ten errors (libpq's messages end in a newline: trimmed).
+void log_error(std::string what) {
+    while (!what.empty() && what.back() == '\n') what.pop_back();
     if (g_errors_logged.fetch_add(1) < 10) std::cerr << "bench_writer: error: " << what << "\n";
 }
 
@@ -430,17 +433,20 @@ std::vector<std::vector<int>> partition_chats(const Options& o) {
     return shares;
 }
 
+double round1(double x) { return std::round(x * 10) / 10; }
+
 nlohmann::json make_result(const Options& o, Stats& s, double elapsed_s) {
     const bool nchan = o.target == Target::Nchan;
     return {{"target", nchan ? "nchan" : "deltacast"}, {"chats", o.chats},
             {"streaming", o.streaming}, {"interval_ms", o.interval_ms},
             {"connections", std::min(o.connections, std::max(1, o.streaming))},
             {"writes", s.writes}, {"pokes", s.pokes}, {"errors", s.errors},
-            {"skipped_ticks", s.skipped}, {"duration_s", elapsed_s},
-            {"writes_per_s", elapsed_s > 0 ? static_cast<double>(s.writes) / elapsed_s : 0.0},
+            {"skipped_ticks", s.skipped}, {"duration_s", std::round(elapsed_s * 1000) / 1000},
+            {"writes_per_s", elapsed_s > 0 ? round1(static_cast<double>(s.writes) / elapsed_s) : 0.0},
             {"lag_p50_ms", quantile_ms(s.lag_ns, 0.5)}, {"lag_p99_ms", quantile_ms(s.lag_ns, 0.99)},
             {"lag_max_ms", quantile_ms(s.lag_ns, 1.0)}, {"txn_p50_ms", quantile_ms(s.txn_ns, 0.5)},
             {"txn_p99_ms", quantile_ms(s.txn_ns, 0.99)},
+            {"publish_p50_ms", nchan ? quantile_ms(s.publish_ns, 0.5) : nlohmann::json()},
             {"publish_p99_ms", nchan ? quantile_ms(s.publish_ns, 0.99) : nlohmann::json()}};
 }
 

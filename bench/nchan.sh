@@ -8,6 +8,9 @@
 #   bench/nchan.sh pids DIR         print "master=PID worker=PID" again
 #
 # Everything (pid, error log, temp paths) lives under DIR; /etc/nginx is never read.
+# Subscribers must send "Accept: text/event-stream": without it nchan answers 403 on /sub.
+# Try it:  curl -N -H 'Accept: text/event-stream' 'http://127.0.0.1:PORT/sub?chat=1&org=1'
+#          curl -d '{"topic":"chat:1","rows":[]}' 'http://127.0.0.1:PORT/pub?id=chat_1'
 # NCHAN_GZIP=off renders the config without gzip. Needs nginx-light and libnginx-mod-nchan.
 set -euo pipefail
 
