@@ -93,7 +93,7 @@ double round2(double v) {
 
 struct Options {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;
+    int port = 8080;
     std::string target = "deltacast";
     int connections = 1;
     int chats = 1;
@@ -140,44 +140,33 @@ double to_double(const std::string& key, const std::string& value) {
 }
 
 void set_option(Options& o, const std::string& key, const std::string& v) {
-    if (key == "--host")
-        o.host = v;
-    else if (key == "--port")
-        o.port = static_cast<std::uint16_t>(to_int(key, v, 1));
-    else if (key == "--target")
-        o.target = v;
-    else if (key == "--connections")
-        o.connections = to_int(key, v, 1);
-    else if (key == "--chats")
-        o.chats = to_int(key, v, 1);
-    else if (key == "--chat-offset")
-        o.chat_offset = to_int(key, v, 0);
-    else if (key == "--orgs")
-        o.orgs = to_int(key, v, 0);
-    else if (key == "--ramp-per-s")
-        o.ramp_per_s = to_int(key, v, 1);
-    else if (key == "--max-in-flight")
-        o.max_in_flight = to_int(key, v, 1);
-    else if (key == "--encoding")
-        o.encoding = v;
-    else if (key == "--sample")
-        o.sample = to_int(key, v, 1);
-    else if (key == "--duration-s")
-        o.duration_s = to_double(key, v);
-    else if (key == "--connect-timeout-s")
-        o.connect_timeout_s = to_double(key, v);
-    else if (key == "--ready-file")
-        o.ready_file = v;
-    else if (key == "--stop-file")
-        o.stop_file = v;
-    else if (key == "--conninfo")
-        o.conninfo = v;
-    else if (key == "--samples-file")
-        o.samples_file = v;
-    else if (key == "--label")
-        o.label = v;
-    else
+    static const std::map<std::string_view, std::string Options::*> strings = {
+        {"--host", &Options::host},
+        {"--target", &Options::target},
+        {"--encoding", &Options::encoding},
+        {"--ready-file", &Options::ready_file},
+        {"--stop-file", &Options::stop_file},
+        {"--conninfo", &Options::conninfo},
+        {"--samples-file", &Options::samples_file},
+        {"--label", &Options::label}};
+    // Each integer option with its minimum.
+    static const std::map<std::string_view, std::pair<int Options::*, int>> ints = {
+        {"--port", {&Options::port, 1}},     {"--connections", {&Options::connections, 1}},
+        {"--chats", {&Options::chats, 1}},   {"--chat-offset", {&Options::chat_offset, 0}},
+        {"--orgs", {&Options::orgs, 0}},     {"--ramp-per-s", {&Options::ramp_per_s, 1}},
+        {"--sample", {&Options::sample, 1}}, {"--max-in-flight", {&Options::max_in_flight, 1}}};
+    static const std::map<std::string_view, double Options::*> doubles = {
+        {"--duration-s", &Options::duration_s},
+        {"--connect-timeout-s", &Options::connect_timeout_s}};
+    if (const auto s = strings.find(key); s != strings.end()) {
+        o.*(s->second) = v;
+    } else if (const auto i = ints.find(key); i != ints.end()) {
+        o.*(i->second.first) = to_int(key, v, i->second.second);
+    } else if (const auto d = doubles.find(key); d != doubles.end()) {
+        o.*(d->second) = to_double(key, v);
+    } else {
         throw std::runtime_error("unknown option " + key);
+    }
 }
 
 Options parse_options(int argc, char** argv) {
@@ -195,6 +184,7 @@ Options parse_options(int argc, char** argv) {
         set_option(o, args[i], args[i + 1]);
         ++i;
     }
+    if (o.port > 65535) throw std::runtime_error("--port: expected at most 65535");
     if (o.target != "deltacast" && o.target != "nchan") {
         throw std::runtime_error("--target: expected deltacast or nchan");
     }
@@ -445,8 +435,11 @@ private:
         const std::int64_t now = steady_us();
         if (!stopping_)
             ramp(now);
-        expire_timeouts(now);
-        maybe_write_ready_file(now);
+        if (now - last_expiry_us_ >= 100'000) {
+            last_expiry_us_ = now;
+            expire_timeouts(now);
+        }
+        maybe_write_ready_file();
         check_stop_conditions(now);
         if (stopping_ && drained(now)) {
             io_.stop();
@@ -509,11 +502,11 @@ private:
         return now - last_data_us_ >= quiet_before_check_us || now - stop_us_ >= max_drain_us;
     }
 
-    void maybe_write_ready_file(std::int64_t now) {
+    void maybe_write_ready_file() {
         if (ready_written_ || next_ < connections_.size() || in_flight_ > 0)
             return;
         ready_written_ = true;
-        stats_.ramp_s = static_cast<double>(now - start_us_) / 1e6;
+        stats_.ramp_s = static_cast<double>(last_resolved_us_ - start_us_) / 1e6;
         if (options_.ready_file.empty())
             return;
         auto sorted = stats_.setup_ms;
@@ -764,7 +757,8 @@ private:
         c.was_established = true;
         --in_flight_;
         ++stats_.established;
-        stats_.setup_ms.push_back(static_cast<double>(steady_us() - c.started_us) / 1000.0);
+        last_resolved_us_ = steady_us();
+        stats_.setup_ms.push_back(static_cast<double>(last_resolved_us_ - c.started_us) / 1000.0);
     }
 
     void close(Connection& c, const std::string& reason) {
@@ -777,6 +771,7 @@ private:
             --in_flight_;
             ++stats_.failed;
             ++stats_.failures[reason];
+            last_resolved_us_ = steady_us();
         }
         c.phase = Phase::Closed;
         c.decoding.reset();
@@ -797,6 +792,8 @@ private:
     Stats stats_;
     std::size_t next_ = 0;
     int in_flight_ = 0;
+    std::int64_t last_expiry_us_ = 0;
+    std::int64_t last_resolved_us_ = 0; // when the last connection was established or failed
     bool ready_written_ = false;
     bool stopping_ = false;
     std::int64_t start_us_ = 0, stop_us_ = 0, last_data_us_ = 0;
