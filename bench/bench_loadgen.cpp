@@ -28,12 +28,7 @@
 
 #include <utility>
 
-// GCC 12 at -O3 reports a "potential null pointer dereference" inside Asio's scheduler
-// (inlined code it cannot follow), also in deltacast_core; keep it out of this target's output.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio.hpp>
-#pragma GCC diagnostic pop
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
