@@ -91,17 +91,17 @@ void App::start() {
         log::get("app")->warn("auth.mode=none: NO AUTHENTICATION, every topic is open to anyone. "
                               "For local development only.");
     }
+    const int threads = config_.server.threads > 0
+                            ? config_.server.threads
+                            : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     http_listener_ = std::make_shared<sse::HttpListener>(
-        ioc_, listen_endpoint(config_.server.listen), http_);
+        ioc_, listen_endpoint(config_.server.listen), http_, static_cast<std::size_t>(threads));
     http_listener_->run();
     asio::post(core_, [this] {
         listener_.start();
         pool_.start();
     });
     work_.emplace(ioc_.get_executor());
-    const int threads = config_.server.threads > 0
-                            ? config_.server.threads
-                            : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) {
         threads_.emplace_back([this] { run_thread(); });
     }

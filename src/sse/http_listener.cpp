@@ -10,9 +10,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 HttpListener::HttpListener(asio::io_context& ioc, const tcp::endpoint& endpoint,
-                           HttpContext& context)
+                           HttpContext& context, std::size_t shards)
     : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_), backoff_(strand_),
-      context_(context) {
+      context_(context), shards_(ioc, shards) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -33,15 +33,15 @@ void HttpListener::stop() {
 }
 
 void HttpListener::do_accept() {
-    // Each connection gets its own strand: its handlers never run concurrently.
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       tcp::socket socket) {
-                               self->on_accept(ec, std::move(socket));
-                           });
+    // Each connection runs on a shard's strand: its handlers never run concurrently.
+    Shard& shard = shards_.next();
+    acceptor_.async_accept(shard.strand, [self = shared_from_this(), &shard](
+                                             boost::system::error_code ec, tcp::socket socket) {
+        self->on_accept(ec, std::move(socket), shard);
+    });
 }
 
-void HttpListener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+void HttpListener::on_accept(boost::system::error_code ec, tcp::socket socket, Shard& shard) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
         return;
     }
@@ -57,7 +57,7 @@ void HttpListener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), context_)->run();
+        std::make_shared<HttpSession>(std::move(socket), context_, shard)->run();
     }
     do_accept();
 }

@@ -16,8 +16,8 @@ namespace {
 log::RateLimit auth_none_warning(1, std::chrono::seconds(60));
 }
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context, Shard& shard)
+    : stream_(std::move(socket)), context_(context), shard_(shard) {}
 
 void HttpSession::run() {
     asio::dispatch(stream_.get_executor(),
@@ -97,7 +97,7 @@ void HttpSession::handle(Request request) {
     }
     if (path == "/api/sse/stream") {
         stream_.expires_never();
-        std::make_shared<SseSession>(stream_.release_socket(), context_)
+        std::make_shared<SseSession>(stream_.release_socket(), context_, shard_)
             ->start(std::move(request));
         return;
     }

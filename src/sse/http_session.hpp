@@ -7,6 +7,7 @@
 // Threading: the connection's strand. Errors close this connection only.
 
 #include "sse/http_util.hpp"
+#include "sse/shard.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,7 +19,8 @@ namespace deltacast::sse {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(boost::asio::ip::tcp::socket socket, HttpContext& context);
+    /// `socket` must run on `shard`'s strand.
+    HttpSession(boost::asio::ip::tcp::socket socket, HttpContext& context, Shard& shard);
     void run();
 
     using Request = boost::beast::http::request<boost::beast::http::empty_body>;
@@ -37,6 +39,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
     HttpContext& context_;
+    Shard& shard_;
 };
 
 }  // namespace deltacast::sse

@@ -1,11 +1,16 @@
 #pragma once
 // Hub: the subscriber table, topic -> subscribers that joined after their LISTEN was
-// confirmed. publish() hands the same immutable frame to every subscriber of its topic; each
-// subscriber's push() only posts to its own strand, so publish never re-enters the Hub.
+// confirmed. publish() hands the same immutable frame to every subscriber of its topic without
+// re-entering the Hub: subscribers on a shard (sse/shard.hpp: the strand their connection runs
+// on) get it from ONE handler posted to that shard, which calls deliver() on each of them;
+// subscribers without a shard get push(), which posts for itself. One post per shard instead of
+// one per connection is most of what fan-out costs beyond the socket write itself.
 //
-// Threading: core strand only.
+// Threading: core strand only. The posted handlers read an immutable snapshot of a group's
+// subscribers, rebuilt on the first publish after a join or leave.
 
 #include "delta/delta_engine.hpp"
+#include "sse/shard.hpp"
 
 #include <memory>
 #include <string>
@@ -14,15 +19,19 @@
 
 namespace deltacast::sse {
 
-/// One open stream as the fan-out sees it. Both methods are thread-safe (they post to the
-/// session).
+/// One open stream as the fan-out sees it.
 class Subscriber {
 public:
     virtual ~Subscriber() = default;
+    /// Thread-safe (posts to the subscriber).
     virtual void push(delta::FramePtr frame) = 0;
     /// Writes `last` (if any) after what is queued, ignores later pushes, then closes the
-    /// connection; the close reaches the core as StreamService::close().
+    /// connection; the close reaches the core as StreamService::close(). Thread-safe.
     virtual void end(delta::FramePtr last) = 0;
+    /// The shard whose strand this subscriber runs on, or nullptr (then the Hub uses push()).
+    virtual Shard* shard() const { return nullptr; }
+    /// Like push(), but called on shard()'s strand, so it needs no post of its own.
+    virtual void deliver(const delta::FramePtr& frame) { push(frame); }
 };
 
 class Hub final : public delta::FramePublisher {
@@ -35,7 +44,14 @@ public:
     void clear() { table_.clear(); }
 
 private:
-    std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> table_;
+    using Subscribers = std::vector<std::shared_ptr<Subscriber>>;
+    struct Group {  // a topic's subscribers on one shard
+        Shard* shard = nullptr;
+        Subscribers subs;
+        std::shared_ptr<const Subscribers> snapshot;  // subs as of the last publish; reset on change
+    };
+
+    std::unordered_map<std::string, std::vector<Group>> table_;
 };
 
 }  // namespace deltacast::sse

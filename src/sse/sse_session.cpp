@@ -31,6 +31,19 @@ CompressionSettings compression_settings(const FanoutConfig& fanout) {
                                fanout.gzip_window_bits, fanout.gzip_mem_level};
 }
 
+// Drops the first `n` bytes of a buffer sequence.
+void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+    auto it = buffers.begin();
+    while (it != buffers.end() && n >= it->size()) {
+        n -= it->size();
+        ++it;
+    }
+    buffers.erase(buffers.begin(), it);
+    if (!buffers.empty()) {
+        buffers.front() += n;
+    }
+}
+
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -39,8 +52,9 @@ std::int64_t unix_now() {
 
 }  // namespace
 
-SseSession::SseSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : socket_(std::move(socket)), context_(context), heartbeat_timer_(socket_.get_executor()) {}
+SseSession::SseSession(asio::ip::tcp::socket socket, HttpContext& context, Shard& shard)
+    : socket_(std::move(socket)), context_(context), shard_(shard),
+      heartbeat_timer_(socket_.get_executor()) {}
 
 SseSession::~SseSession() = default;
 
@@ -146,6 +160,12 @@ void SseSession::on_open(const OpenResult& result) {
     opened_ = true;
     context_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);  // do_write writes at once, without blocking
+    if (ec) {
+        close();
+        return;
+    }
     const auto& fanout = context_.config.fanout;
     compressor_ = make_compressor(negotiate_encoding(accept_encoding_, fanout.compression),
                                   compression_settings(fanout));
@@ -264,9 +284,27 @@ void SseSession::do_write() {
     writing_ = true;
     wrote_since_heartbeat_ = true;
     write_started_ = std::chrono::steady_clock::now();
+    // Try the write at once (the socket is non-blocking): usually the kernel takes it all and
+    // the write costs one sendmsg, with no completion handler to schedule. Only what it did not
+    // take goes through async_write.
+    boost::system::error_code ec;
+    const std::size_t written = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+    }
+    std::size_t total = 0;
+    for (const auto& b : buffers_) {
+        total += b.size();
+    }
+    if (ec || written == total) {
+        on_write(ec, written);
+        return;
+    }
+    consume(buffers_, written);
     asio::async_write(socket_, buffers_,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                          self->on_write(ec, n);
+                      [self = shared_from_this(), written](boost::system::error_code e,
+                                                           std::size_t n) {
+                          self->on_write(e, written + n);
                       });
 }
 

@@ -10,8 +10,10 @@
 // current credentials). end() - access revoked, or a graceful shutdown - writes a last frame,
 // then closes.
 //
-// Threading: everything runs on the connection's strand; push() is the one thread-safe entry
-// (it posts). Exceptions never escape a handler: a failure closes this session only.
+// Threading: everything runs on the connection's shard strand (shared with the shard's other
+// connections); push() and end() are the thread-safe entries (they post), deliver() is the Hub's
+// call from a handler already on that strand. Exceptions never escape a handler: a failure
+// closes this session only.
 
 #include "delta/frame.hpp"
 #include "sse/compressor.hpp"
@@ -36,12 +38,15 @@ class SseSession final : public Subscriber, public std::enable_shared_from_this<
 public:
     using Request = boost::beast::http::request<boost::beast::http::empty_body>;
 
-    SseSession(boost::asio::ip::tcp::socket socket, HttpContext& context);
+    /// `socket` runs on `shard`'s strand.
+    SseSession(boost::asio::ip::tcp::socket socket, HttpContext& context, Shard& shard);
     ~SseSession() override;
 
     void start(Request request);
     void push(delta::FramePtr frame) override;
     void end(delta::FramePtr last) override;
+    Shard* shard() const override { return &shard_; }
+    void deliver(const delta::FramePtr& frame) override { enqueue(frame); }
 
 private:
     bool admit(const std::string& subject);
@@ -59,6 +64,7 @@ private:
 
     boost::asio::ip::tcp::socket socket_;
     HttpContext& context_;
+    Shard& shard_;
     std::string origin_;
     std::string accept_encoding_;
     std::shared_ptr<OpenRequest> open_request_;

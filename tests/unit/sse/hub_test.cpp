@@ -2,6 +2,8 @@
 
 #include "unit/fakes/sse_fakes.hpp"
 
+#include <boost/asio/io_context.hpp>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -126,6 +128,85 @@ TEST_F(HubTest, ClearDropsAll) {
     hub_.publish(frame("chat:1"));
     EXPECT_TRUE(a_->frames.empty());
     EXPECT_EQ(a_.use_count(), 1);
+}
+
+// A subscriber on a shard: records what deliver() hands it and that it ran on the shard.
+class ShardSubscriber final : public Subscriber {
+public:
+    explicit ShardSubscriber(Shard& shard) : shard_(shard) {}
+    void push(delta::FramePtr frame) override { pushed.push_back(std::move(frame)); }
+    void end(delta::FramePtr) override {}
+    Shard* shard() const override { return &shard_; }
+    void deliver(const delta::FramePtr& frame) override {
+        on_strand = on_strand && shard_.strand.running_in_this_thread();
+        delivered.push_back(frame);
+    }
+
+    std::vector<delta::FramePtr> pushed;
+    std::vector<delta::FramePtr> delivered;
+    bool on_strand = true;
+
+private:
+    Shard& shard_;
+};
+
+// Subscribers on a shard get each frame from ONE handler posted to that shard (not one post
+// each), in publish order, on the shard's strand; subscribers without a shard still get push().
+TEST(HubShards, OneHandlerPerShardPerFrame) {
+    boost::asio::io_context ioc;
+    Shards shards(ioc, 2);
+    Shard& s1 = shards.next();
+    Shard& s2 = shards.next();
+    EXPECT_EQ(&shards.next(), &s1);  // round-robin
+    Hub hub;
+    std::vector<std::shared_ptr<ShardSubscriber>> subs;
+    for (int i = 0; i < 100; ++i) {
+        subs.push_back(std::make_shared<ShardSubscriber>(i % 2 ? s2 : s1));
+        hub.join({"chat:1"}, subs.back());
+    }
+    auto plain = std::make_shared<RecordingSubscriber>();
+    hub.join({"chat:1"}, plain);
+    EXPECT_EQ(hub.subscribers("chat:1"), 101u);
+
+    const auto f1 = frame("chat:1", "data: 1\n\n");
+    const auto f2 = frame("chat:1", "data: 2\n\n");
+    hub.publish(f1);
+    hub.publish(f2);
+    EXPECT_EQ(plain->frames.size(), 2u);  // pushed at once
+    EXPECT_TRUE(subs[0]->delivered.empty());  // shard subscribers: only once the shard runs
+    EXPECT_EQ(ioc.run(), 4u);  // 2 frames x 2 shards, whatever the number of subscribers
+    for (const auto& sub : subs) {
+        ASSERT_EQ(sub->delivered.size(), 2u);
+        EXPECT_EQ(sub->delivered[0].get(), f1.get());
+        EXPECT_EQ(sub->delivered[1].get(), f2.get());
+        EXPECT_TRUE(sub->on_strand);
+        EXPECT_TRUE(sub->pushed.empty());
+    }
+}
+
+// A subscriber that left is not in the next frame's snapshot; one that joined is.
+TEST(HubShards, SnapshotFollowsJoinAndLeave) {
+    boost::asio::io_context ioc;
+    Shards shards(ioc, 1);
+    Shard& shard = shards.next();
+    Hub hub;
+    auto a = std::make_shared<ShardSubscriber>(shard);
+    auto b = std::make_shared<ShardSubscriber>(shard);
+    hub.join({"chat:1"}, a);
+    hub.join({"chat:1"}, b);
+    hub.publish(frame("chat:1"));
+    hub.leave({"chat:1"}, a);
+    auto c = std::make_shared<ShardSubscriber>(shard);
+    hub.join({"chat:1"}, c);
+    hub.publish(frame("chat:1"));
+    hub.leave({"chat:1"}, b);
+    hub.leave({"chat:1"}, c);
+    EXPECT_EQ(hub.subscribers("chat:1"), 0u);
+    hub.publish(frame("chat:1"));  // nobody left: nothing posted
+    EXPECT_EQ(ioc.run(), 2u);
+    EXPECT_EQ(a->delivered.size(), 1u);
+    EXPECT_EQ(b->delivered.size(), 2u);
+    EXPECT_EQ(c->delivered.size(), 1u);
 }
 
 }  // namespace
