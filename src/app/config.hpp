@@ -77,7 +77,7 @@ struct PostgresConfig {
 struct FanoutConfig {
     int window_ms = 16;
     std::vector<std::string> compression = {"br", "gzip"};  // offered order of preference
-    int brotli_quality = 4;   // 0..11
+    int brotli_quality = 2;   // 0..11; 2: see bench/RESULTS.md (CPU and memory per stream)
     int brotli_lgwin = 16;    // 10..24; small, see DESIGN-NOTES memory table
     int gzip_level = 6;       // 1..9
     int gzip_window_bits = 10;  // 9..15

@@ -31,7 +31,7 @@ Encoding negotiate_encoding(std::string_view accept_encoding,
 /// accept: brotli quality 0..11, lgwin 10..24; gzip level 0..9, window bits 9..15 (zlib turns
 /// 8 into 9 for zlib streams and refuses it for gzip streams), mem level 1..9.
 struct CompressionSettings {
-    int brotli_quality = 4;
+    int brotli_quality = 2;
     int brotli_lgwin = 16;
     int gzip_level = 6;
     int gzip_window_bits = 10;

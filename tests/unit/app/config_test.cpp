@@ -104,6 +104,7 @@ TEST(ConfigTest, OmittedKeysKeepDefaults) {
         "[auth]\nmode = \"none\"\n[topics.doc]\n[[topics.doc.entities]]\n" + kEntityOk, "t.toml");
     EXPECT_EQ(c.server.retry_ms, 2000);
     EXPECT_EQ(c.fanout.brotli_lgwin, 16);
+    EXPECT_EQ(c.fanout.brotli_quality, 2);
     EXPECT_EQ(c.postgres.channel_prefix, "signal:");
     EXPECT_EQ(c.log.level, "info");
     EXPECT_TRUE(c.auth.jwt_secret.empty());
