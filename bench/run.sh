@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark. Builds the release binaries, starts a throwaway Postgres and
+# (for the side-by-side runs) nchan, runs the scenarios and prints a Markdown report.
+#
+#   bench/run.sh [--scenarios floor,compression,e,d,a,b,c] [--seconds 20] [--work DIR]
+#                [--deltacast PATH]
+#
+# Pinning (2 cores): the server under test (deltacast, or nchan's one worker) runs on core 0;
+# the load clients, the writer and Postgres on core 1. CPU per delivered event is the server's
+# user+sys time (from /proc/PID/stat) over the measured phase divided by the events the load
+# clients received; the floor is bench_floor's CPU per loopback write, measured in the same run.
+# Needs: root or enough rights for taskset; jq; nginx-light + libnginx-mod-nchan for nchan
+# (bench/nchan.sh); scripts/deps.sh's packages. Not part of the test suite: it takes minutes
+# and prints numbers, it does not pass or fail on them.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCENARIOS=floor,compression,e,d,a,b,c
+SECONDS_PER_RUN=20
+WORK=/tmp/deltacast-bench
+DELTACAST=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    --deltacast) DELTACAST=$2; shift 2 ;;
+    *) echo "usage: $0 [--scenarios LIST] [--seconds N] [--work DIR] [--deltacast PATH]" >&2; exit 2 ;;
+    esac
+done
+
+BIN=$ROOT/build/release
+DELTACAST=${DELTACAST:-$BIN/deltacast}
+SERVER_CORE=0
+LOAD_CORE=1
+NCHAN_PORT=8090
+declare -a CHILDREN=()
+
+log() { echo "bench: $*" >&2; }
+cleanup() {
+    for pid in "${CHILDREN[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null 2>&1 || true
+    "$ROOT/scripts/pg-cluster.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# --- helpers ---------------------------------------------------------------------------------
+
+# user+sys CPU seconds of a process (fields 14 and 15 of /proc/PID/stat, in clock ticks).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+metric() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+
+start_deltacast() { # PORT CORE [extra flags...] -> sets DC_PID
+    local port=$1 core=$2
+    shift 2
+    taskset -c "$core" "$DELTACAST" --config "$ROOT/bench/deltacast-bench.toml" \
+        --server.listen="127.0.0.1:$port" --postgres.conninfo="$CONNINFO" "$@" \
+        >"$WORK/deltacast-$port.log" 2>&1 &
+    DC_PID=$!
+    CHILDREN+=("$DC_PID")
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    log "deltacast on port $port did not become ready"; cat "$WORK/deltacast-$port.log" >&2; exit 1
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+start_nchan() { # -> sets NCHAN_WORKER
+    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null 2>&1 || true
+    local out
+    out=$("$ROOT/bench/nchan.sh" start "$WORK/nchan" "$NCHAN_PORT")
+    NCHAN_WORKER=$(echo "$out" | awk -F'[= ]' '/worker/ { for (i = 1; i <= NF; i++) if ($i == "worker") print $(i + 1) }')
+    [[ -n $NCHAN_WORKER ]] || { log "nchan.sh printed no worker pid: $out"; exit 1; }
+    taskset -pc "$SERVER_CORE" "$NCHAN_WORKER" >/dev/null
+}
+
+# Starts load clients: PROCS processes sharing CONNS connections. Waits until all are ready.
+# Args: name target port conns chats orgs encoding procs [chat_offset_step]
+start_load() {
+    local name=$1 target=$2 port=$3 conns=$4 chats=$5 orgs=$6 encoding=$7 procs=${8:-1}
+    local per=$(((conns + procs - 1) / procs))
+    LOAD_PIDS=()
+    rm -f "$WORK/$name".*
+    for p in $(seq 0 $((procs - 1))); do
+        local n=$((conns - p * per < per ? conns - p * per : per))
+        taskset -c "$LOAD_CORE" "$BIN/bench/bench_loadgen" --host 127.0.0.1 --port "$port" \
+            --target "$target" --connections "$n" --chats "$chats" --orgs "$orgs" \
+            --encoding "$encoding" --ramp-per-s 3000 --conninfo "$CONNINFO" \
+            --ready-file "$WORK/$name.$p.ready" --stop-file "$WORK/$name.stop" \
+            --samples-file "$WORK/$name.$p.samples" --label "$name.$p" \
+            >"$WORK/$name.$p.out" 2>&1 &
+        LOAD_PIDS+=($!)
+        CHILDREN+=($!)
+    done
+    for p in $(seq 0 $((procs - 1))); do
+        for _ in $(seq 1200); do
+            [[ -f $WORK/$name.$p.ready ]] && break
+            kill -0 "${LOAD_PIDS[$p]}" 2>/dev/null || { cat "$WORK/$name.$p.out" >&2; exit 1; }
+            sleep 0.1
+        done
+    done
+}
+
+# Stops the load clients (they wait for in-flight events, check for lost versions, report).
+stop_load() {
+    local name=$1
+    touch "$WORK/$name.stop"
+    for pid in "${LOAD_PIDS[@]}"; do wait "$pid" || true; done
+}
+
+# Sums a RESULT field over a load run's processes.
+load_sum() { cat "$WORK/$1".*.out | sed -n 's/^RESULT //p' | jq -s "map(.$2) | add"; }
+load_min() { cat "$WORK/$1".*.out | sed -n 's/^RESULT //p' | jq -s "map(.$2) | min"; }
+load_max() { cat "$WORK/$1".*.out | sed -n 's/^RESULT //p' | jq -s "map(.$2) | max"; }
+latency() { # name -> "p50 p90 p99 p99.9 max count" in ms, merged over the processes
+    "$BIN/bench/bench_loadgen" --merge "$WORK/$1".*.samples | sed -n 's/^RESULT //p' |
+        jq -r '"\(.lat_p50_ms) \(.lat_p90_ms) \(.lat_p99_ms) \(.lat_p999_ms) \(.lat_max_ms) \(.lat_count)"'
+}
+
+writer() { # target duration extra flags... ; prints the RESULT json
+    taskset -c "$LOAD_CORE" "$BIN/bench/bench_writer" --conninfo "$CONNINFO" --target "$1" \
+        --nchan-url "http://127.0.0.1:$NCHAN_PORT" --duration-s "$2" "${@:3}" | sed -n 's/^RESULT //p'
+}
+reset_rows() { "$BIN/bench/bench_writer" --conninfo "$CONNINFO" --reset --chats "$1" >/dev/null; }
+
+# One measured run: load clients connected, writer for SECONDS_PER_RUN, CPU of SERVER_PID.
+# Args: name target port conns chats orgs encoding server_pid procs -- writer flags...
+# Sets RUN_* variables and prints one Markdown table row.
+measured_run() {
+    local name=$1 target=$2 port=$3 conns=$4 chats=$5 orgs=$6 encoding=$7 server=$8 procs=$9
+    shift 10
+    start_load "$name" "$target" "$port" "$conns" "$chats" "$orgs" "$encoding" "$procs"
+    local rss_before cpu_before q_before
+    rss_before=$(rss_kib "$server")
+    cpu_before=$(cpu_of "$server")
+    q_before=0
+    [[ $target == deltacast ]] && q_before=$(metric "$port" deltacast_queries_total)
+    local w
+    w=$(writer "$target" "$SECONDS_PER_RUN" "$@")
+    sleep 1
+    local cpu_after q_after=0
+    cpu_after=$(cpu_of "$server")
+    [[ $target == deltacast ]] && q_after=$(metric "$port" deltacast_queries_total)
+    stop_load "$name"
+    local events lat
+    events=$(($(load_sum "$name" upserts) + $(load_sum "$name" pokes)))
+    lat=($(latency "$name"))
+    RUN_CPU_US=$(calc "($cpu_after - $cpu_before) * 1e6 / ($events > 0 ? $events : 1)")
+    RUN_P99=${lat[2]}
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$name" "$target" "$encoding" "$(load_sum "$name" established)/$conns" \
+        "$events" "${lat[0]}" "${lat[1]}" "${lat[2]}" "${lat[3]}" "${lat[4]}" \
+        "$RUN_CPU_US" "$(calc "$(load_sum "$name" wire_bytes) / ($events > 0 ? $events : 1)" 1)" \
+        "$(calc "($q_after - $q_before) / $SECONDS_PER_RUN" 0)" \
+        "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)"
+    echo "$w" >"$WORK/$name.writer.json"
+    RUN_RSS_BEFORE=$rss_before
+}
+
+table_head() {
+    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+}
+
+# --- setup -----------------------------------------------------------------------------------
+
+mkdir -p "$WORK"
+log "building release binaries"
+cmake --preset release >/dev/null
+cmake --build --preset release -j2 --target deltacast bench_loadgen bench_writer bench_floor \
+    bench_compression >/dev/null
+"$ROOT/scripts/pg-cluster.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
+"$ROOT/scripts/pg-cluster.sh" start "$WORK/pg" >/dev/null
+# shellcheck disable=SC1091
+source "$WORK/pg/env"
+CONNINFO="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE"
+psql -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/schema.sql"
+PG_PIDS=$(pgrep -u deltacast-pg postgres || true)
+for pid in $PG_PIDS; do taskset -pc "$LOAD_CORE" "$pid" >/dev/null 2>&1 || true; done
+
+echo "# deltacast benchmark report"
+echo
+echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $(git -C "$ROOT" rev-parse --short HEAD)"
+echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)"
+echo "- command: bench/run.sh --scenarios $SCENARIOS --seconds $SECONDS_PER_RUN"
+echo "- server under test pinned to core $SERVER_CORE; load clients, writer, Postgres on core $LOAD_CORE"
+echo
+
+has() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
+
+# --- the floor -------------------------------------------------------------------------------
+FLOOR_US=""
+if has floor; then
+    echo "## Floor: one loopback write"
+    echo
+    f1=$(taskset -c "$SERVER_CORE" "$BIN/bench/bench_floor" --pairs 9000 --bytes 300 | sed -n 's/^RESULT //p')
+    f4=$(taskset -c "$SERVER_CORE" "$BIN/bench/bench_floor" --pairs 9000 --bytes 300 --writev-frames 4 | sed -n 's/^RESULT //p')
+    FLOOR_US=$(echo "$f1" | jq -r '.cpu_us_per_write')
+    echo "\`taskset -c 0 bench_floor --pairs 9000 --bytes 300\`: **$FLOOR_US µs** CPU per 300-byte write (wall $(echo "$f1" | jq -r '.wall_us_per_write') µs)."
+    echo "With 4 frames per writev: $(echo "$f4" | jq -r '.cpu_us_per_write') µs per write, i.e. per 4 frames."
+    echo
+fi
+
+# --- compression memory ----------------------------------------------------------------------
+if has compression; then
+    echo "## Compressor settings: memory, bytes and CPU per connection"
+    echo
+    echo '```'
+    "$BIN/bench/bench_compression" | grep -v '^RESULT'
+    echo '```'
+    echo
+fi
+
+# --- (e) an isolated write -------------------------------------------------------------------
+if has e; then
+    echo "## (e) An isolated write"
+    echo
+    echo "10 viewers of one chat; one token every 500 ms, nothing else happening."
+    echo
+    table_head
+    reset_rows 1
+    start_deltacast 8081 "$SERVER_CORE"
+    measured_run e deltacast 8081 10 1 0 identity "$DC_PID" 1 -- --chats 1 --interval-ms 500
+    stop_pid "$DC_PID"
+    echo
+fi
+
+# --- (d) queries per window as viewers grow --------------------------------------------------
+if has d; then
+    echo "## (d) Queries per window as the viewers of one topic grow"
+    echo
+    echo "One chat streaming 20 tokens/s (one signal per token); viewers 1 → 10,000."
+    echo
+    echo "| viewers | signals | windows | queries | queries/s | queries per window | p99 ms |"
+    echo "|---|---|---|---|---|---|---|"
+    reset_rows 1
+    start_deltacast 8081 "$SERVER_CORE"
+    for viewers in 1 10 100 1000 10000; do
+        s0=$(metric 8081 deltacast_signals_total); w0=$(metric 8081 deltacast_windows_total)
+        q0=$(metric 8081 deltacast_queries_total)
+        measured_run "d$viewers" deltacast 8081 "$viewers" 1 0 identity "$DC_PID" 1 -- \
+            --chats 1 --interval-ms 50 >/dev/null
+        s1=$(metric 8081 deltacast_signals_total); w1=$(metric 8081 deltacast_windows_total)
+        q1=$(metric 8081 deltacast_queries_total)
+        echo "| $viewers | $((s1 - s0)) | $((w1 - w0)) | $((q1 - q0)) | $(calc "($q1 - $q0) / $SECONDS_PER_RUN" 1) | $(calc "($q1 - $q0) / ($w1 - $w0)" 3) | $RUN_P99 |"
+    done
+    stop_pid "$DC_PID"
+    echo
+fi
+
+# --- (a) 10k connections over 1k chats --------------------------------------------------------
+if has a; then
+    echo "## (a) 10,000 connections over 1,000 chats, 100 chats streaming at 20 tokens/s"
+    echo
+    echo "Each connection watches one chat (10 viewers each) and one of 10 orgs; every org is poked every 2 s."
+    echo
+    table_head
+    reset_rows 1000
+    start_deltacast 8081 "$SERVER_CORE"
+    measured_run a-deltacast deltacast 8081 10000 1000 10 identity "$DC_PID" 1 -- \
+        --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
+    stop_pid "$DC_PID"
+    start_nchan
+    measured_run a-nchan nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
+        --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
+    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    echo
+fi
+
+# --- (b) one hot chat, 10k viewers -----------------------------------------------------------
+if has b; then
+    echo "## (b) One hot chat with 10,000 viewers"
+    echo
+    echo "One chat streaming 5 tokens/s: 50,000 deliveries/s. Server pinned to one core."
+    echo
+    table_head
+    reset_rows 1
+    for enc in identity gzip br; do
+        start_deltacast 8081 "$SERVER_CORE"
+        measured_run "b-deltacast-$enc" deltacast 8081 10000 1 0 "$enc" "$DC_PID" 1 -- \
+            --chats 1 --interval-ms 200
+        eval "B_DC_$enc=$RUN_CPU_US B_DC_P99_$enc=$RUN_P99"
+        stop_pid "$DC_PID"
+    done
+    start_nchan
+    for enc in identity gzip; do
+        measured_run "b-nchan-$enc" nchan "$NCHAN_PORT" 10000 1 0 "$enc" "$NCHAN_WORKER" 1 -- \
+            --chats 1 --interval-ms 200
+        eval "B_NC_$enc=$RUN_CPU_US B_NC_P99_$enc=$RUN_P99"
+    done
+    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    echo
+    if [[ -n $FLOOR_US ]]; then
+        echo "CPU per event against the floor ($FLOOR_US µs): deltacast identity $(calc "$B_DC_identity / $FLOOR_US")×, br $(calc "$B_DC_br / $FLOOR_US")×, gzip $(calc "$B_DC_gzip / $FLOOR_US")×; nchan identity $(calc "$B_NC_identity / $FLOOR_US")×."
+    fi
+    echo "deltacast/nchan (identity): CPU per event $(calc "$B_DC_identity / $B_NC_identity")×, p99 $(calc "$B_DC_P99_identity / $B_NC_P99_identity")×."
+    echo
+fi
+
+# --- (c) capacity ----------------------------------------------------------------------------
+if has c; then
+    echo "## (c) Capacity: idle connections and memory"
+    echo
+    echo "| server | encoding | connections | RSS before MiB | RSS after MiB | KiB per connection |"
+    echo "|---|---|---|---|---|---|"
+    reset_rows 1000
+    for enc in identity br; do
+        start_deltacast 8081 "$SERVER_CORE"
+        before=$(rss_kib "$DC_PID")
+        start_load "c-$enc" deltacast 8081 19000 1000 10 "$enc" 1
+        sleep 2
+        after=$(rss_kib "$DC_PID")
+        n=$(load_sum "c-$enc" established)
+        echo "| deltacast | $enc | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) |"
+        stop_load "c-$enc"
+        stop_pid "$DC_PID"
+    done
+    start_nchan
+    before=$(rss_kib "$NCHAN_WORKER")
+    start_load c-nchan nchan "$NCHAN_PORT" 19000 1000 10 identity 1
+    sleep 2
+    after=$(rss_kib "$NCHAN_WORKER")
+    n=$(load_sum c-nchan established)
+    echo "| nchan | identity | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) |"
+    stop_load c-nchan
+    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    echo
+    echo "### Five replicas on one Postgres, 95,000 connections"
+    echo
+    echo "Replicas on ports 8081-8085 (not pinned), one load process of 19,000 connections each."
+    echo "Every one of the 1,000 chats streams one token every 2 s for ${SECONDS_PER_RUN} s."
+    echo
+    declare -a REPLICAS=()
+    for i in 1 2 3 4 5; do
+        start_deltacast $((8080 + i)) 0-1
+        REPLICAS+=("$DC_PID")
+    done
+    for i in 1 2 3 4 5; do
+        taskset -c 0-1 true
+        LOAD_CORE=0-1 start_load "c5-$i" deltacast $((8080 + i)) 19000 1000 10 identity 1
+        eval "C5_PIDS_$i=\"${LOAD_PIDS[*]}\""
+    done
+    total_rss=0
+    for pid in "${REPLICAS[@]}"; do total_rss=$((total_rss + $(rss_kib "$pid"))); done
+    w=$(writer deltacast "$SECONDS_PER_RUN" --chats 1000 --interval-ms 2000 --orgs 10 --poke-ms 5000)
+    sleep 2
+    echo "| replica | connected | min events per connection | lost versions | resyncs | disconnects | p99 ms |"
+    echo "|---|---|---|---|---|---|---|"
+    for i in 1 2 3 4 5; do
+        eval "LOAD_PIDS=(\$C5_PIDS_$i)"
+        stop_load "c5-$i"
+        lat=($(latency "c5-$i"))
+        echo "| $i | $(load_sum "c5-$i" established) | $(load_min "c5-$i" upserts_per_conn_min) | $(load_sum "c5-$i" lost_versions) | $(load_sum "c5-$i" resyncs) | $(load_sum "c5-$i" disconnects) | ${lat[2]} |"
+    done
+    echo
+    echo "Writer: $w"
+    echo "Total RSS of the 5 replicas with 95k connections: $(calc "$total_rss / 1024" 0) MiB."
+    for pid in "${REPLICAS[@]}"; do stop_pid "$pid"; done
+    echo
+fi
