@@ -28,6 +28,8 @@
 
 #include <utility>
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
@@ -277,6 +279,15 @@ public:
         std::fwrite(&us, sizeof us, 1, file_);
     }
 
+    /// Drops what was written so far (a benchmark's warm-up).
+    void restart() {
+        if (!file_)
+            return;
+        std::fflush(file_);
+        if (ftruncate(fileno(file_), 0) != 0)
+            throw std::runtime_error("--samples-file: cannot truncate");
+    }
+
 private:
     std::FILE* file_ = nullptr;
 };
@@ -403,7 +414,7 @@ class LoadClient {
 public:
     LoadClient(asio::io_context& io, const Options& options, tcp::endpoint endpoint)
         : io_(io), options_(options), endpoint_(endpoint), ticker_(io),
-          signals_(io, SIGINT, SIGTERM), samples_(options.samples_file),
+          signals_(io, SIGINT, SIGTERM), mark_signal_(io, SIGUSR1), samples_(options.samples_file),
           read_buffer_(read_buffer_size) {
         connections_.reserve(static_cast<std::size_t>(options.connections));
         for (int i = 0; i < options.connections; ++i) {
@@ -420,7 +431,27 @@ public:
             if (!ec)
                 begin_stop();
         });
+        wait_for_mark();
         on_tick();
+    }
+
+    /// SIGUSR1 prints `COUNTS {json}`, the running totals, so a benchmark can take the
+    /// difference over a measured phase (after a warm-up) without restarting the clients, and
+    /// restarts the latency record (histogram and samples file): the report's latency covers
+    /// what arrived after the last SIGUSR1.
+    void wait_for_mark() {
+        mark_signal_.async_wait([this](error_code ec, int) {
+            if (ec)
+                return;
+            const nlohmann::json counts = {{"upserts", stats_.upserts}, {"rows", stats_.rows},
+                                           {"pokes", stats_.pokes},     {"resyncs", stats_.resyncs},
+                                           {"wire_bytes", stats_.wire_bytes},
+                                           {"sampled_wire_bytes", stats_.sampled_wire_bytes}};
+            std::cout << "COUNTS " << counts.dump() << std::endl;
+            stats_.latency = LatencyHistogram{};
+            samples_.restart();
+            wait_for_mark();
+        });
     }
 
     /// Starts each sampled stream's version tracking at the database's versions before the
@@ -800,6 +831,7 @@ private:
     tcp::endpoint endpoint_;
     asio::steady_timer ticker_;
     asio::signal_set signals_;
+    asio::signal_set mark_signal_;
     SamplesFile samples_;
     std::vector<std::unique_ptr<Connection>> connections_;
     std::vector<char> read_buffer_;

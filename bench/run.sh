@@ -128,17 +128,24 @@ writer() { # target duration extra flags... ; prints the RESULT json
 }
 reset_rows() { "$BIN/bench/bench_writer" --conninfo "$CONNINFO" --reset --chats "$1" >/dev/null; }
 
-# One measured run: load clients connected, writer for SECONDS_PER_RUN, CPU of SERVER_PID.
+# Totals a run's load processes printed at the mark (SIGUSR1: `COUNTS {json}`).
+mark_sum() { cat "$WORK/$1".*.out | sed -n 's/^COUNTS //p' | jq -s "map(.$2) | add"; }
+
+# One measured run: load clients connected, a 3 s warm-up (encoders and buffers reach their
+# steady size), a mark (SIGUSR1: the clients print their totals and restart their latency
+# record), then the writer for SECONDS_PER_RUN while the server's CPU is read before and after.
 # Args: name target port conns chats orgs encoding server_pid procs -- writer flags...
 # Sets RUN_* variables and prints one Markdown table row.
 measured_run() {
     local name=$1 target=$2 port=$3 conns=$4 chats=$5 orgs=$6 encoding=$7 server=$8 procs=$9
     shift 10
     start_load "$name" "$target" "$port" "$conns" "$chats" "$orgs" "$encoding" "$procs"
-    local rss_before cpu_before q_before
-    rss_before=$(rss_kib "$server")
+    writer "$target" 3 "$@" >/dev/null
+    sleep 1
+    for pid in "${LOAD_PIDS[@]}"; do kill -USR1 "$pid"; done
+    sleep 0.5
+    local cpu_before q_before=0
     cpu_before=$(cpu_of "$server")
-    q_before=0
     [[ $target == deltacast ]] && q_before=$(metric "$port" deltacast_queries_total)
     local w
     w=$(writer "$target" "$SECONDS_PER_RUN" "$@")
@@ -147,19 +154,20 @@ measured_run() {
     cpu_after=$(cpu_of "$server")
     [[ $target == deltacast ]] && q_after=$(metric "$port" deltacast_queries_total)
     stop_load "$name"
-    local events lat
-    events=$(($(load_sum "$name" upserts) + $(load_sum "$name" pokes)))
+    local events bytes lat
+    events=$(($(load_sum "$name" upserts) + $(load_sum "$name" pokes) - $(mark_sum "$name" upserts) - $(mark_sum "$name" pokes)))
+    bytes=$(($(load_sum "$name" wire_bytes) - $(mark_sum "$name" wire_bytes)))
     lat=($(latency "$name"))
     RUN_CPU_US=$(calc "($cpu_after - $cpu_before) * 1e6 / ($events > 0 ? $events : 1)")
     RUN_P99=${lat[2]}
+    RUN_EVENTS=$events
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
         "$name" "$target" "$encoding" "$(load_sum "$name" established)/$conns" \
         "$events" "${lat[0]}" "${lat[1]}" "${lat[2]}" "${lat[3]}" "${lat[4]}" \
-        "$RUN_CPU_US" "$(calc "$(load_sum "$name" wire_bytes) / ($events > 0 ? $events : 1)" 1)" \
+        "$RUN_CPU_US" "$(calc "$bytes / ($events > 0 ? $events : 1)" 1)" \
         "$(calc "($q_after - $q_before) / $SECONDS_PER_RUN" 0)" \
         "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)"
     echo "$w" >"$WORK/$name.writer.json"
-    RUN_RSS_BEFORE=$rss_before
 }
 
 table_head() {
