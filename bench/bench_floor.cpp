@@ -12,22 +12,37 @@
 //   charged to it, so process CPU is the honest cost of a write as a server would pay it.
 // - Then every client socket is drained (not measured) so that each round starts with empty
 //   queues. Short writes, EAGAIN and missing bytes are counted, not hidden.
+// - That default leaves out a cost a real server pays: a receiver blocked in epoll_wait on
+//   another core, which each write must wake (sock_def_readable -> ep_poll_callback ->
+//   try_to_wake_up, with an IPI), and whose reads send window updates back. --live-reader
+//   forks, once the pairs are connected, a reader that keeps the client ends, pins itself to
+//   --reader-core (1) and reads them all from one edge-triggered epoll set, like a load client;
+//   the parent keeps the server ends. Rounds are measured the same way; the parent's process
+//   CPU time and RUSAGE_SELF exclude the child's. Between rounds the parent sleeps --settle-ms
+//   (50) so that the reader drains and goes back to epoll_wait; rounds it had not drained by
+//   then are reported as lagging_rounds. At the end the parent closes its ends and the reader
+//   reports over a pipe the bytes it received, which must be pairs * rounds * bytes per write.
 // - RLIMIT_NOFILE's soft limit is raised to the hard one (at most 20000): N is capped to what
 //   fits in that (two descriptors per pair) and the cap is reported.
 // Run pinned (taskset -c 0) so that the kernel cannot spread the work over other cores.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -35,6 +50,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <new>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -46,6 +62,9 @@ struct Options {
     std::size_t bytes = 300;
     int rounds = 20;
     int writev_frames = 1;
+    bool live_reader = false;
+    int reader_core = 1;
+    int settle_ms = 50;  // live reader: pause between rounds so that the reader drains
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -56,27 +75,37 @@ struct Options {
 
 [[noreturn]] void usage(const std::string& why) {
     std::cerr << "bench_floor: " << why << "\n"
-              << "usage: bench_floor [--pairs N] [--bytes B] [--rounds R] [--writev-frames F]\n";
+              << "usage: bench_floor [--pairs N] [--bytes B] [--rounds R] [--writev-frames F]\n"
+              << "                   [--live-reader [--reader-core C] [--settle-ms MS]]\n";
     std::exit(2);
 }
 
-long positive(const std::string& key, const char* value) {
+long at_least(long min, const std::string& key, const char* value) {
     char* end = nullptr;
     const long v = std::strtol(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || v < 1) usage("bad value for " + key + ": " + value);
+    if (*value == '\0' || *end != '\0' || v < min || v > 1'000'000'000) {
+        usage("bad value for " + key + ": " + value);
+    }
     return v;
 }
 
 Options parse_options(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; i += 2) {
+    for (int i = 1; i < argc; ++i) {
         const std::string key = argv[i];
-        if (i + 1 >= argc) usage("missing value for " + key);
-        const long v = positive(key, argv[i + 1]);
+        if (key == "--live-reader") {
+            o.live_reader = true;
+            continue;
+        }
+        if (++i >= argc) usage("missing value for " + key);
+        const bool may_be_zero = key == "--reader-core" || key == "--settle-ms";
+        const long v = at_least(may_be_zero ? 0 : 1, key, argv[i]);
         if (key == "--pairs") o.pairs = static_cast<int>(v);
         else if (key == "--bytes") o.bytes = static_cast<std::size_t>(v);
         else if (key == "--rounds") o.rounds = static_cast<int>(v);
         else if (key == "--writev-frames") o.writev_frames = static_cast<int>(std::min(v, 1024L));
+        else if (key == "--reader-core") o.reader_core = static_cast<int>(v);
+        else if (key == "--settle-ms") o.settle_ms = static_cast<int>(v);
         else usage("unknown option " + key);
     }
     return o;
@@ -197,6 +226,141 @@ std::uint64_t drain_until(const std::vector<int>& fds, std::uint64_t expected) {
     return got;
 }
 
+// ---- live reader (--live-reader) -------------------------------------------------------------
+
+/// The receiving side of --live-reader: a forked child pinned to its own core that reads every
+/// client socket from one edge-triggered epoll set, as a load client does. It publishes its
+/// running byte count in `received` (shared memory) and, once every socket has reached EOF,
+/// writes the total to the pipe whose read end is `report`.
+struct LiveReader {
+    pid_t pid = -1;
+    int report = -1;  // read end: one byte when the reader waits in epoll_wait, then the total
+    std::atomic<std::uint64_t>* received = nullptr;
+};
+
+void pin_to_core(int core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) {
+        die("pin the reader to core " + std::to_string(core));
+    }
+}
+
+void write_exactly(int fd, const void* data, std::size_t n) {
+    if (write(fd, data, n) != static_cast<ssize_t>(n)) die("write to pipe");
+}
+
+int watch_all(const std::vector<int>& fds) {
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) die("epoll_create1");
+    for (const int fd : fds) {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+        ev.data.fd = fd;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) die("epoll_ctl");
+    }
+    return ep;
+}
+
+/// Reads `fd` until it would block (edge-triggered); returns false once it is at EOF or failed.
+bool read_until_blocked(int fd, std::uint64_t& total) {
+    static char buf[65536];
+    for (;;) {
+        const ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0) total += static_cast<std::uint64_t>(n);
+        else if (n < 0 && errno == EINTR) continue;
+        else return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
+
+/// The reader's loop: epoll_wait, read what is ready, until every socket is closed.
+std::uint64_t read_until_all_closed(int ep, std::size_t open,
+                                    std::atomic<std::uint64_t>& received) {
+    std::vector<epoll_event> events(1024);
+    std::uint64_t total = 0;
+    while (open > 0) {
+        const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1);
+        if (n < 0 && errno != EINTR) die("epoll_wait");
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[static_cast<std::size_t>(i)].data.fd;
+            if (read_until_blocked(fd, total)) continue;
+            epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+            close(fd);
+            --open;
+        }
+        received.store(total, std::memory_order_release);
+    }
+    return total;
+}
+
+[[noreturn]] void run_reader(const Options& o, const Pairs& pairs, int report,
+                             std::atomic<std::uint64_t>& received) {
+    for (const int fd : pairs.server) close(fd);  // or the parent's close() gives no EOF
+    pin_to_core(o.reader_core);
+    const int ep = watch_all(pairs.client);
+    write_exactly(report, "r", 1);
+    const std::uint64_t total = read_until_all_closed(ep, pairs.client.size(), received);
+    write_exactly(report, &total, sizeof total);
+    _exit(0);
+}
+
+/// Forks the reader with the client ends; the parent keeps only the server ends. Returns once
+/// the reader has registered every socket and waits in epoll_wait.
+LiveReader start_reader(const Options& o, Pairs& pairs) {
+    void* shared = mmap(nullptr, sizeof(std::atomic<std::uint64_t>), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int pipe_fds[2];
+    if (shared == MAP_FAILED || pipe(pipe_fds) != 0) die("mmap or pipe for the reader");
+    LiveReader r;
+    r.received = new (shared) std::atomic<std::uint64_t>{0};
+    std::cout.flush();
+    r.pid = fork();
+    if (r.pid < 0) die("fork");
+    if (r.pid == 0) {
+        close(pipe_fds[0]);
+        run_reader(o, pairs, pipe_fds[1], *r.received);
+    }
+    close(pipe_fds[1]);
+    for (const int fd : pairs.client) close(fd);
+    pairs.client.clear();
+    r.report = pipe_fds[0];
+    char ready = 0;
+    if (read(r.report, &ready, 1) != 1) die("reader did not start");
+    return r;
+}
+
+/// Sleeps `settle_ms`, then up to two more seconds until the reader has `expected` bytes.
+/// Returns whether the settle pause alone was too short (the reader lagged).
+bool wait_for_reader(const LiveReader& r, std::uint64_t expected, int settle_ms) {
+    usleep(static_cast<useconds_t>(settle_ms) * 1000);
+    if (r.received->load(std::memory_order_acquire) >= expected) return false;
+    const std::int64_t give_up = clock_ns(CLOCK_MONOTONIC) + 2'000'000'000;
+    while (r.received->load(std::memory_order_acquire) < expected &&
+           clock_ns(CLOCK_MONOTONIC) < give_up) {
+        usleep(1000);
+    }
+    return true;
+}
+
+/// Closes the server ends (EOF for the reader) and returns the total the reader received.
+std::uint64_t stop_reader(const LiveReader& r, Pairs& pairs) {
+    for (const int fd : pairs.server) close(fd);
+    pairs.server.clear();
+    std::uint64_t total = 0;
+    if (read(r.report, &total, sizeof total) != static_cast<ssize_t>(sizeof total)) {
+        die("reader exited without reporting");
+    }
+    int status = 0;
+    if (waitpid(r.pid, &status, 0) != r.pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        die("reader failed");
+    }
+    close(r.report);
+    return total;
+}
+
+// ---- frames and rounds -----------------------------------------------------------------------
+
 /// An SSE-looking frame of exactly `bytes` bytes.
 std::string make_frame(std::size_t bytes) {
     std::string f = "event: entity-upsert\nid: 0000-1\ndata: {\"rows\":[";
@@ -221,6 +385,8 @@ double mean(const std::vector<double>& v) {
 struct Totals {
     std::vector<double> cpu_us, wall_us, sys_share;  // per write, per round
     std::uint64_t short_writes = 0, missing_bytes = 0;
+    std::uint64_t reader_bytes = 0;
+    int lagging_rounds = 0;  // live reader: rounds it had not drained after the settle pause
 };
 
 void add_round(Totals& t, const Round& r, int writes) {
@@ -241,7 +407,61 @@ nlohmann::json make_result(const Options& o, const Totals& t, int requested_pair
             {"cpu_us_per_frame", round3(cpu / o.writev_frames)},
             {"wall_us_per_write", round3(median(t.wall_us))},
             {"sys_share", round3(median(t.sys_share))},
-            {"short_writes", t.short_writes}, {"missing_bytes", t.missing_bytes}};
+            {"short_writes", t.short_writes}, {"missing_bytes", t.missing_bytes},
+            {"live_reader", o.live_reader}};
+}
+
+void add_reader_fields(nlohmann::json& result, const Options& o, const Totals& t) {
+    result["reader_core"] = o.reader_core;
+    result["settle_ms"] = o.settle_ms;
+    result["reader_bytes"] = t.reader_bytes;
+    result["lagging_rounds"] = t.lagging_rounds;
+}
+
+void print_round(int round, const Totals& t) {
+    std::cout << "round " << round << ": cpu_us_per_write=" << t.cpu_us.back()
+              << " wall_us_per_write=" << t.wall_us.back() << "\n";
+}
+
+// ---- the two modes ---------------------------------------------------------------------------
+
+struct Load {
+    std::string frame;
+    std::vector<iovec> iov;
+    std::size_t per_write = 0;  // bytes per write: F frames of B bytes
+};
+
+/// Default mode: after each measured round this process drains the client ends itself.
+Totals run_drained(const Options& o, const Pairs& pairs, const Load& load) {
+    Totals t;
+    const std::uint64_t expected = load.per_write * pairs.server.size();
+    for (int round = 0; round < o.rounds; ++round) {
+        const Round r = write_all(pairs.server, load.iov, load.per_write);
+        const std::uint64_t got = drain_until(pairs.client, expected);
+        t.missing_bytes += expected > got ? expected - got : 0;
+        add_round(t, r, o.pairs);
+        print_round(round, t);
+    }
+    return t;
+}
+
+/// --live-reader: a forked reader on its own core drains the client ends while this process
+/// writes, so each write also pays for waking it; only this process's CPU is measured.
+Totals run_live(const Options& o, Pairs& pairs, const Load& load) {
+    Totals t;
+    const LiveReader reader = start_reader(o, pairs);
+    const std::uint64_t per_round = load.per_write * pairs.server.size();
+    for (int round = 0; round < o.rounds; ++round) {
+        const Round r = write_all(pairs.server, load.iov, load.per_write);
+        const auto sent = per_round * static_cast<std::uint64_t>(round + 1);
+        if (wait_for_reader(reader, sent, o.settle_ms)) ++t.lagging_rounds;
+        add_round(t, r, o.pairs);
+        print_round(round, t);
+    }
+    t.reader_bytes = stop_reader(reader, pairs);
+    const auto sent = per_round * static_cast<std::uint64_t>(o.rounds);
+    t.missing_bytes = sent > t.reader_bytes ? sent - t.reader_bytes : 0;
+    return t;
 }
 
 }  // namespace
@@ -255,25 +475,20 @@ int main(int argc, char** argv) {
                   << " (RLIMIT_NOFILE; two descriptors per pair)\n";
         opts.pairs = fit;
     }
-    const Pairs pairs = connect_pairs(opts.pairs);
-    const std::string frame = make_frame(opts.bytes);
-    const std::vector<iovec> iov(static_cast<std::size_t>(opts.writev_frames),
-                                 iovec{const_cast<char*>(frame.data()), frame.size()});
-    const std::size_t per_write = frame.size() * iov.size();
+    Pairs pairs = connect_pairs(opts.pairs);
+    Load load;
+    load.frame = make_frame(opts.bytes);
+    load.iov.assign(static_cast<std::size_t>(opts.writev_frames),
+                    iovec{const_cast<char*>(load.frame.data()), load.frame.size()});
+    load.per_write = load.frame.size() * load.iov.size();
 
-    Totals totals;
-    for (int round = 0; round < opts.rounds; ++round) {
-        const Round r = write_all(pairs.server, iov, per_write);
-        const std::uint64_t expected = per_write * pairs.server.size();
-        const std::uint64_t got = drain_until(pairs.client, expected);
-        totals.missing_bytes += expected > got ? expected - got : 0;
-        add_round(totals, r, opts.pairs);
-        std::cout << "round " << round << ": cpu_us_per_write=" << totals.cpu_us.back()
-                  << " wall_us_per_write=" << totals.wall_us.back() << "\n";
-    }
-    const nlohmann::json result = make_result(opts, totals, requested);
+    const Totals totals =
+        opts.live_reader ? run_live(opts, pairs, load) : run_drained(opts, pairs, load);
+    nlohmann::json result = make_result(opts, totals, requested);
+    if (opts.live_reader) add_reader_fields(result, opts, totals);
     std::cout << "pairs=" << opts.pairs << " bytes=" << opts.bytes << " frames_per_write="
-              << opts.writev_frames << " rounds=" << opts.rounds << "\n"
+              << opts.writev_frames << " rounds=" << opts.rounds
+              << " live_reader=" << (opts.live_reader ? "true" : "false") << "\n"
               << "cpu_us_per_write median=" << result["cpu_us_per_write"]
               << " mean=" << result["cpu_us_per_write_mean"]
               << " (per frame " << result["cpu_us_per_frame"] << ")  wall_us_per_write="
