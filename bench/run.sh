@@ -203,14 +203,18 @@ has() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 
 # --- the floor -------------------------------------------------------------------------------
 FLOOR_US=""
+LIVE_FLOOR_US=""
 if has floor; then
     echo "## Floor: one loopback write"
     echo
     f1=$(taskset -c "$SERVER_CORE" "$BIN/bench/bench_floor" --pairs 9000 --bytes 300 | sed -n 's/^RESULT //p')
     f4=$(taskset -c "$SERVER_CORE" "$BIN/bench/bench_floor" --pairs 9000 --bytes 300 --writev-frames 4 | sed -n 's/^RESULT //p')
+    fl=$(taskset -c "$SERVER_CORE" "$BIN/bench/bench_floor" --pairs 9000 --bytes 300 --live-reader --reader-core "$LOAD_CORE" | sed -n 's/^RESULT //p')
     FLOOR_US=$(echo "$f1" | jq -r '.cpu_us_per_write')
-    echo "\`taskset -c 0 bench_floor --pairs 9000 --bytes 300\`: **$FLOOR_US µs** CPU per 300-byte write (wall $(echo "$f1" | jq -r '.wall_us_per_write') µs)."
-    echo "With 4 frames per writev: $(echo "$f4" | jq -r '.cpu_us_per_write') µs per write, i.e. per 4 frames."
+    LIVE_FLOOR_US=$(echo "$fl" | jq -r '.cpu_us_per_write')
+    echo "- \`taskset -c 0 bench_floor --pairs 9000 --bytes 300\`: **$FLOOR_US µs** CPU per 300-byte write (the issue's floor: readers drained between rounds)."
+    echo "- with 4 frames per writev: $(echo "$f4" | jq -r '.cpu_us_per_write') µs per write, i.e. per 4 frames."
+    echo "- \`--live-reader\` (a reader blocked in epoll_wait on core $LOAD_CORE, as a load client is): **$LIVE_FLOOR_US µs** per write: each write also wakes the reader."
     echo
 fi
 
@@ -305,6 +309,7 @@ if has b; then
     echo
     if [[ -n $FLOOR_US ]]; then
         echo "CPU per event against the floor ($FLOOR_US µs): deltacast identity $(calc "$B_DC_identity / $FLOOR_US")×, br $(calc "$B_DC_br / $FLOOR_US")×, gzip $(calc "$B_DC_gzip / $FLOOR_US")×; nchan identity $(calc "$B_NC_identity / $FLOOR_US")×."
+        echo "Against the live-reader floor ($LIVE_FLOOR_US µs): deltacast identity $(calc "$B_DC_identity / $LIVE_FLOOR_US")×, br $(calc "$B_DC_br / $LIVE_FLOOR_US")×, gzip $(calc "$B_DC_gzip / $LIVE_FLOOR_US")×; nchan identity $(calc "$B_NC_identity / $LIVE_FLOOR_US")×."
     fi
     echo "deltacast/nchan (identity): CPU per event $(calc "$B_DC_identity / $B_NC_identity")×, p99 $(calc "$B_DC_P99_identity / $B_NC_P99_identity")×."
     echo
