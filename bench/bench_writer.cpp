@@ -18,8 +18,8 @@
 //   entirely (more than one interval late) are skipped and counted, never burst out.
 // - Target nchan: the UPDATE has no pg_notify but RETURNING the row; after COMMIT the thread
 //   POSTs exactly the data deltacast would stream to nchan's /pub on a keep-alive client.
-// - Pokes (--orgs K --poke-ms P) run on their own thread and connection/client: every P ms
-//   one pg_notify('signal:org:<k>','') per org (one statement), or one POST per org.
+// - Pokes (--orgs K --poke-ms P) run on their own thread and connection/client: each org is
+//   poked every P ms, the orgs staggered over P: pg_notify('signal:org:<k>',''), or one POST.
 // - SIGINT/SIGTERM are blocked in every thread; main waits for them or for the end with
 //   sigtimedwait, raises the stop flag, joins, and still reports. Errors are counted, the
 //   run goes on; a broken connection is reset.
@@ -377,27 +377,27 @@ private:
 
 // ---- pokes -----------------------------------------------------------------------------------
 
-/// Every `poke_ms`, one poke per org 1..K; ticks missed entirely are skipped.
+/// Every org 1..K is poked once every `poke_ms`, the orgs' phases staggered evenly over the
+/// period (independent orgs do not change at the same instant); ticks missed entirely are
+/// skipped.
 Stats run_poker(const Options& o, PgPtr conn, std::int64_t start_ns, std::int64_t end_ns) {
     Stats stats;
     std::optional<NchanPublisher> publisher;
     if (o.target == Target::Nchan) publisher.emplace(o.nchan_url);
-    const std::string sql = "SELECT pg_notify('signal:org:' || k, '') FROM generate_series(1, " +
-                            std::to_string(o.orgs) + ") k";
-    const auto period = static_cast<std::int64_t>(o.poke_ms * 1e6);
+    const auto period = static_cast<std::int64_t>(o.poke_ms * 1e6 / o.orgs);
+    int k = 0;
     for (std::int64_t due = start_ns; due < end_ns && !g_stop; due += period) {
         sleep_until(due);
         if (g_stop) break;
+        const std::string id = std::to_string(k + 1);
+        k = (k + 1) % o.orgs;
         if (publisher) {
-            for (int k = 1; k <= o.orgs; ++k) {
-                const std::string id = std::to_string(k);
-                const bool ok = publisher->publish("org_" + id, "{\"topic\":\"org:" + id + "\"}", "poke");
-                ++(ok ? stats.pokes : stats.errors);
-            }
+            const bool ok = publisher->publish("org_" + id, "{\"topic\":\"org:" + id + "\"}", "poke");
+            ++(ok ? stats.pokes : stats.errors);
         } else {
-            const ScriptResult res = run_script(conn.get(), sql);
+            const ScriptResult res = run_script(conn.get(), "SELECT pg_notify('signal:org:" + id + "', '')");
             if (res.ok) {
-                stats.pokes += static_cast<std::uint64_t>(o.orgs);
+                ++stats.pokes;
             } else {
                 ++stats.errors;
                 log_error("poke: " + res.error);

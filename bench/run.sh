@@ -6,7 +6,8 @@
 #                [--deltacast PATH]
 #
 # Pinning (2 cores): the server under test (deltacast, or nchan's one worker) runs on core 0;
-# the load clients, the writer and Postgres on core 1. CPU per delivered event is the server's
+# the load clients and the writer on core 1; Postgres on either (pinned to core 1 with the load
+# clients, its queueing alone added ~5 ms to (a)'s p99). CPU per delivered event is the server's
 # user+sys time (from /proc/PID/stat) over the measured phase divided by the events the load
 # clients received; the floor is bench_floor's CPU per loopback write, measured in the same run.
 # Needs: root or enough rights for taskset; jq; nginx-light + libnginx-mod-nchan for nchan
@@ -52,6 +53,11 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 metric() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+# "busy total" jiffies of one core (/proc/stat), to report how loaded each core was.
+core_jiffies() { awk -v c="cpu$1" '$1 == c { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 }' /proc/stat; }
+core_busy_pct() { # before-line after-line -> percent busy
+    awk -v b="$1" -v a="$2" 'BEGIN { split(b, x, " "); split(a, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
 
 start_deltacast() { # PORT CORE [extra flags...] -> sets DC_PID
     local port=$1 core=$2
@@ -90,7 +96,7 @@ start_load() {
         local n=$((conns - p * per < per ? conns - p * per : per))
         taskset -c "$LOAD_CORE" "$BIN/bench/bench_loadgen" --host 127.0.0.1 --port "$port" \
             --target "$target" --connections "$n" --chats "$chats" --orgs "$orgs" \
-            --encoding "$encoding" --ramp-per-s 3000 --conninfo "$CONNINFO" \
+            --encoding "$encoding" --ramp-per-s 3000 --conninfo "$CONNINFO" --sample "${SAMPLE:-1}" \
             --ready-file "$WORK/$name.$p.ready" --stop-file "$WORK/$name.stop" \
             --samples-file "$WORK/$name.$p.samples" --label "$name.$p" \
             >"$WORK/$name.$p.out" 2>&1 &
@@ -144,35 +150,52 @@ measured_run() {
     sleep 1
     for pid in "${LOAD_PIDS[@]}"; do kill -USR1 "$pid"; done
     sleep 0.5
-    local cpu_before q_before=0
+    local cpu_before q_before=0 w_before=0 s_before=0 c0_before c1_before
     cpu_before=$(cpu_of "$server")
-    [[ $target == deltacast ]] && q_before=$(metric "$port" deltacast_queries_total)
+    c0_before=$(core_jiffies 0)
+    c1_before=$(core_jiffies 1)
+    if [[ $target == deltacast ]]; then
+        q_before=$(metric "$port" deltacast_queries_total)
+        w_before=$(metric "$port" deltacast_windows_total)
+        s_before=$(metric "$port" deltacast_signals_total)
+    fi
     local w
     w=$(writer "$target" "$SECONDS_PER_RUN" "$@")
     sleep 1
-    local cpu_after q_after=0
+    local cpu_after q_after=0 w_after=0 s_after=0
     cpu_after=$(cpu_of "$server")
-    [[ $target == deltacast ]] && q_after=$(metric "$port" deltacast_queries_total)
+    RUN_CORE0=$(core_busy_pct "$c0_before" "$(core_jiffies 0)")
+    RUN_CORE1=$(core_busy_pct "$c1_before" "$(core_jiffies 1)")
+    if [[ $target == deltacast ]]; then
+        q_after=$(metric "$port" deltacast_queries_total)
+        w_after=$(metric "$port" deltacast_windows_total)
+        s_after=$(metric "$port" deltacast_signals_total)
+    fi
+    RUN_QUERIES=$((q_after - q_before))
+    RUN_WINDOWS=$((w_after - w_before))
+    RUN_SIGNALS=$((s_after - s_before))
     stop_load "$name"
     local events bytes lat
-    events=$(($(load_sum "$name" upserts) + $(load_sum "$name" pokes) - $(mark_sum "$name" upserts) - $(mark_sum "$name" pokes)))
+    # With SAMPLE=S only every S-th connection is decoded: events are counted there and scaled.
+    events=$(((${SAMPLE:-1}) * ($(load_sum "$name" upserts) + $(load_sum "$name" pokes) - $(mark_sum "$name" upserts) - $(mark_sum "$name" pokes))))
     bytes=$(($(load_sum "$name" wire_bytes) - $(mark_sum "$name" wire_bytes)))
     lat=($(latency "$name"))
     RUN_CPU_US=$(calc "($cpu_after - $cpu_before) * 1e6 / ($events > 0 ? $events : 1)")
     RUN_P99=${lat[2]}
     RUN_EVENTS=$events
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
         "$name" "$target" "$encoding" "$(load_sum "$name" established)/$conns" \
         "$events" "${lat[0]}" "${lat[1]}" "${lat[2]}" "${lat[3]}" "${lat[4]}" \
         "$RUN_CPU_US" "$(calc "$bytes / ($events > 0 ? $events : 1)" 1)" \
         "$(calc "($q_after - $q_before) / $SECONDS_PER_RUN" 0)" \
-        "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)"
+        "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)" \
+        "$RUN_CORE0% / $RUN_CORE1%"
     echo "$w" >"$WORK/$name.writer.json"
 }
 
 table_head() {
-    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects | core 0 / core 1 busy |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
 # --- setup -----------------------------------------------------------------------------------
@@ -188,15 +211,13 @@ cmake --build --preset release -j2 --target deltacast bench_loadgen bench_writer
 source "$WORK/pg/env"
 CONNINFO="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE"
 psql -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/schema.sql"
-PG_PIDS=$(pgrep -u deltacast-pg postgres || true)
-for pid in $PG_PIDS; do taskset -pc "$LOAD_CORE" "$pid" >/dev/null 2>&1 || true; done
 
 echo "# deltacast benchmark report"
 echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)"
 echo "- command: bench/run.sh --scenarios $SCENARIOS --seconds $SECONDS_PER_RUN"
-echo "- server under test pinned to core $SERVER_CORE; load clients, writer, Postgres on core $LOAD_CORE"
+echo "- server under test pinned to core $SERVER_CORE; load clients and writer on core $LOAD_CORE; Postgres on either"
 echo
 
 has() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
@@ -248,18 +269,14 @@ if has d; then
     echo
     echo "One chat streaming 20 tokens/s (one signal per token); viewers 1 → 10,000."
     echo
-    echo "| viewers | signals | windows | queries | queries/s | queries per window | p99 ms |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| viewers | signals | windows | queries | queries/s | queries per window | p99 ms | server core busy |"
+    echo "|---|---|---|---|---|---|---|---|"
     reset_rows 1
     start_deltacast 8081 "$SERVER_CORE"
     for viewers in 1 10 100 1000 10000; do
-        s0=$(metric 8081 deltacast_signals_total); w0=$(metric 8081 deltacast_windows_total)
-        q0=$(metric 8081 deltacast_queries_total)
         measured_run "d$viewers" deltacast 8081 "$viewers" 1 0 identity "$DC_PID" 1 -- \
             --chats 1 --interval-ms 50 >/dev/null
-        s1=$(metric 8081 deltacast_signals_total); w1=$(metric 8081 deltacast_windows_total)
-        q1=$(metric 8081 deltacast_queries_total)
-        echo "| $viewers | $((s1 - s0)) | $((w1 - w0)) | $((q1 - q0)) | $(calc "($q1 - $q0) / $SECONDS_PER_RUN" 1) | $(calc "($q1 - $q0) / ($w1 - $w0)" 3) | $RUN_P99 |"
+        echo "| $viewers | $RUN_SIGNALS | $RUN_WINDOWS | $RUN_QUERIES | $(calc "$RUN_QUERIES / $SECONDS_PER_RUN" 1) | $(calc "$RUN_QUERIES / ($RUN_WINDOWS > 0 ? $RUN_WINDOWS : 1)" 3) | $RUN_P99 | $RUN_CORE0% |"
     done
     stop_pid "$DC_PID"
     echo
@@ -269,16 +286,18 @@ fi
 if has a; then
     echo "## (a) 10,000 connections over 1,000 chats, 100 chats streaming at 20 tokens/s"
     echo
-    echo "Each connection watches one chat (10 viewers each) and one of 10 orgs; every org is poked every 2 s."
+    echo "Each connection watches one chat (10 viewers each) and one of 10 orgs; each org is poked every 2 s"
+    echo "(the orgs staggered). The load client decodes every 10th connection (all viewers of 100 chats,"
+    echo "10 of them streaming, and all of org 1): latency comes from those; events are scaled by 10."
     echo
     table_head
     reset_rows 1000
     start_deltacast 8081 "$SERVER_CORE"
-    measured_run a-deltacast deltacast 8081 10000 1000 10 identity "$DC_PID" 1 -- \
+    SAMPLE=10 measured_run a-deltacast deltacast 8081 10000 1000 10 identity "$DC_PID" 1 -- \
         --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
     stop_pid "$DC_PID"
     start_nchan
-    measured_run a-nchan nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
+    SAMPLE=10 measured_run a-nchan nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
         --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
     "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
     echo
@@ -319,8 +338,11 @@ fi
 if has c; then
     echo "## (c) Capacity: idle connections and memory"
     echo
-    echo "| server | encoding | connections | RSS before MiB | RSS after MiB | KiB per connection |"
-    echo "|---|---|---|---|---|---|"
+    echo "19,000 connections on one process (1,000 chats, 10 orgs). RSS when they are connected and idle,"
+    echo "then again after 5 s in which every chat streams a token per second."
+    echo
+    echo "| server | encoding | connections | RSS empty MiB | RSS idle MiB | KiB per idle connection | RSS after tokens MiB | KiB per connection after tokens |"
+    echo "|---|---|---|---|---|---|---|---|"
     reset_rows 1000
     for enc in identity br; do
         start_deltacast 8081 "$SERVER_CORE"
@@ -328,8 +350,11 @@ if has c; then
         start_load "c-$enc" deltacast 8081 19000 1000 10 "$enc" 1
         sleep 2
         after=$(rss_kib "$DC_PID")
-        n=$(load_sum "c-$enc" established)
-        echo "| deltacast | $enc | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) |"
+        writer deltacast 5 --chats 1000 --interval-ms 1000 >/dev/null
+        sleep 1
+        traffic=$(rss_kib "$DC_PID")
+        n=$(jq -s 'map(.connected) | add' "$WORK/c-$enc".*.ready)
+        echo "| deltacast | $enc | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) | $(calc "$traffic / 1024" 1) | $(calc "($traffic - $before) / $n" 2) |"
         stop_load "c-$enc"
         stop_pid "$DC_PID"
     done
@@ -338,15 +363,18 @@ if has c; then
     start_load c-nchan nchan "$NCHAN_PORT" 19000 1000 10 identity 1
     sleep 2
     after=$(rss_kib "$NCHAN_WORKER")
-    n=$(load_sum c-nchan established)
-    echo "| nchan | identity | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) |"
+    writer nchan 5 --chats 1000 --interval-ms 1000 >/dev/null
+    sleep 1
+    traffic=$(rss_kib "$NCHAN_WORKER")
+    n=$(jq -s 'map(.connected) | add' "$WORK"/c-nchan.*.ready)
+    echo "| nchan | identity | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) | $(calc "$traffic / 1024" 1) | $(calc "($traffic - $before) / $n" 2) |"
     stop_load c-nchan
     "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
     echo
     echo "### Five replicas on one Postgres, 95,000 connections"
     echo
     echo "Replicas on ports 8081-8085 (not pinned), one load process of 19,000 connections each."
-    echo "Every one of the 1,000 chats streams one token every 2 s for ${SECONDS_PER_RUN} s."
+    echo "Every one of the 1,000 chats streams one token every 5 s for ${SECONDS_PER_RUN} s; 10 orgs are poked every 5 s."
     echo
     declare -a REPLICAS=()
     for i in 1 2 3 4 5; do
@@ -360,7 +388,7 @@ if has c; then
     done
     total_rss=0
     for pid in "${REPLICAS[@]}"; do total_rss=$((total_rss + $(rss_kib "$pid"))); done
-    w=$(writer deltacast "$SECONDS_PER_RUN" --chats 1000 --interval-ms 2000 --orgs 10 --poke-ms 5000)
+    w=$(writer deltacast "$SECONDS_PER_RUN" --chats 1000 --interval-ms 5000 --orgs 10 --poke-ms 5000)
     sleep 2
     echo "| replica | connected | min events per connection | lost versions | resyncs | disconnects | p99 ms |"
     echo "|---|---|---|---|---|---|---|"
