@@ -2,8 +2,9 @@
 // App: wires one deltacast process together and owns its threads. One io_context runs on
 // server.threads threads (default: one per core). All core state - Listener, QueryPool,
 // TopicManager, AccessChecker, DeltaEngine, Hub - lives on ONE strand (`core_`); every HTTP
-// connection runs on its own strand and reaches the core only through the StreamService
-// methods below, which post to it. Data flows listen -> topics -> delta -> sse.
+// connection runs on a shard (sse/shard.hpp: one strand per I/O thread, shared by that
+// shard's connections) and reaches the core only through the StreamService methods below,
+// which post to it. Data flows listen -> topics -> delta -> sse.
 //
 // Lifetime: start() binds and starts the threads; drain() (SIGTERM) refuses new streams and
 // ends the open ones spread over server.shutdown_spread_ms; stop() stops accepting, stops the
