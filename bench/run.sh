@@ -145,6 +145,8 @@ mark_sum() { cat "$WORK/$1".*.out | sed -n 's/^COUNTS //p' | jq -s "map(.$2) | a
 measured_run() {
     local name=$1 target=$2 port=$3 conns=$4 chats=$5 orgs=$6 encoding=$7 server=$8 procs=$9
     shift 10
+    local rss_empty
+    rss_empty=$(rss_kib "$server")
     start_load "$name" "$target" "$port" "$conns" "$chats" "$orgs" "$encoding" "$procs"
     writer "$target" 3 "$@" >/dev/null
     sleep 1
@@ -164,6 +166,7 @@ measured_run() {
     sleep 1
     local cpu_after q_after=0 w_after=0 s_after=0
     cpu_after=$(cpu_of "$server")
+    RUN_RSS_PER_CONN=$(calc "($(rss_kib "$server") - $rss_empty) / $conns" 1)
     RUN_CORE0=$(core_busy_pct "$c0_before" "$(core_jiffies 0)")
     RUN_CORE1=$(core_busy_pct "$c1_before" "$(core_jiffies 1)")
     if [[ $target == deltacast ]]; then
@@ -183,19 +186,19 @@ measured_run() {
     RUN_CPU_US=$(calc "($cpu_after - $cpu_before) * 1e6 / ($events > 0 ? $events : 1)")
     RUN_P99=${lat[2]}
     RUN_EVENTS=$events
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
         "$name" "$target" "$encoding" "$(load_sum "$name" established)/$conns" \
         "$events" "${lat[0]}" "${lat[1]}" "${lat[2]}" "${lat[3]}" "${lat[4]}" \
         "$RUN_CPU_US" "$(calc "$bytes / ($events > 0 ? $events : 1)" 1)" \
         "$(calc "($q_after - $q_before) / $SECONDS_PER_RUN" 0)" \
         "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)" \
-        "$RUN_CORE0% / $RUN_CORE1%"
+        "$RUN_CORE0% / $RUN_CORE1%" "$RUN_RSS_PER_CONN"
     echo "$w" >"$WORK/$name.writer.json"
 }
 
 table_head() {
-    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects | core 0 / core 1 busy |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects | core 0 / core 1 busy | server RSS growth KiB/conn |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
 # --- setup -----------------------------------------------------------------------------------
@@ -295,11 +298,14 @@ if has a; then
     start_deltacast 8081 "$SERVER_CORE"
     SAMPLE=10 measured_run a-deltacast deltacast 8081 10000 1000 10 identity "$DC_PID" 1 -- \
         --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
+    A_DC_CPU=$RUN_CPU_US A_DC_P99=$RUN_P99
     stop_pid "$DC_PID"
     start_nchan
     SAMPLE=10 measured_run a-nchan nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
         --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
     "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    echo
+    echo "deltacast/nchan: CPU per event $(calc "$A_DC_CPU / $RUN_CPU_US")×, p99 $(calc "$A_DC_P99 / $RUN_P99")×."
     echo
 fi
 
