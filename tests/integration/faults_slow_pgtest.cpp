@@ -127,5 +127,34 @@ TEST_F(FaultSlowConsumerTest, StalledClientStaysBoundedAndOthersStayFast) {
     RecordProperty("max_queued_bytes", std::to_string(max_queued));
 }
 
+// A write that stays stuck past server.write_timeout_s closes that connection (it is checked
+// at the heartbeat tick, not by a timer per write): its memory is freed, the metric counts it,
+// and the clients that read lose nothing.
+TEST_F(FaultSlowConsumerTest, StuckWriteIsClosedAfterWriteTimeout) {
+    // A queue bound far above what this test writes, so only the write timeout can act.
+    start(make_test_config("heartbeat_s = 1\nwrite_timeout_s = 1\nmax_queued_bytes = 268435456\n"));
+    const auto chats = make_chats(1);
+    add_clients(2, {chats[0]});
+    pump_for(300ms);
+    const double connections = metric("deltacast_connections");
+    auto stalled = open_stalled(port(), "chat:" + std::to_string(chats[0]));
+    ASSERT_TRUE(stalled);
+    ASSERT_TRUE(pump_until([&] { return metric("deltacast_connections") == connections + 1; }, 5s));
+    LoadWriter bulk({{chats[0]}, "chat", 10ms, 32 * 1024}); // ~3 MB/s: fills the socket buffers
+    bulk.start();
+    const auto started = std::chrono::steady_clock::now();
+    const bool closed =
+        pump_until([&] { return metric("deltacast_slow_consumer_closes_total") >= 1; }, 30s);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    bulk.stop();
+
+    ASSERT_TRUE(closed) << "the stuck connection was never closed";
+    EXPECT_TRUE(pump_until([&] { return metric("deltacast_connections") == connections; }, 5s));
+    EXPECT_EQ(metric("deltacast_slow_consumer_resyncs_total"), 0); // the timeout acted, not the bound
+    EXPECT_TRUE(checker_.check());
+    RecordProperty("closed_after_ms",
+                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
+}
+
 } // namespace
 } // namespace deltacast::testing
