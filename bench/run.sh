@@ -260,9 +260,11 @@ if has e; then
     echo
     table_head
     reset_rows 1
-    start_deltacast 8081 "$SERVER_CORE"
-    measured_run e deltacast 8081 10 1 0 identity "$DC_PID" 1 -- --chats 1 --interval-ms 500
-    stop_pid "$DC_PID"
+    for enc in identity gzip br; do
+        start_deltacast 8081 "$SERVER_CORE"
+        measured_run "e-$enc" deltacast 8081 10 1 0 "$enc" "$DC_PID" 1 -- --chats 1 --interval-ms 500
+        stop_pid "$DC_PID"
+    done
     echo
 fi
 
@@ -295,17 +297,19 @@ if has a; then
     echo
     table_head
     reset_rows 1000
-    start_deltacast 8081 "$SERVER_CORE"
-    SAMPLE=10 measured_run a-deltacast deltacast 8081 10000 1000 10 identity "$DC_PID" 1 -- \
-        --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
-    A_DC_CPU=$RUN_CPU_US A_DC_P99=$RUN_P99
-    stop_pid "$DC_PID"
+    for enc in identity gzip br; do
+        start_deltacast 8081 "$SERVER_CORE"
+        SAMPLE=10 measured_run "a-deltacast-$enc" deltacast 8081 10000 1000 10 "$enc" "$DC_PID" 1 -- \
+            --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
+        eval "A_DC_$enc=$RUN_CPU_US A_DC_P99_$enc=$RUN_P99"
+        stop_pid "$DC_PID"
+    done
     start_nchan
-    SAMPLE=10 measured_run a-nchan nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
+    SAMPLE=10 measured_run a-nchan-identity nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
         --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
     "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
     echo
-    echo "deltacast/nchan: CPU per event $(calc "$A_DC_CPU / $RUN_CPU_US")×, p99 $(calc "$A_DC_P99 / $RUN_P99")×."
+    echo "deltacast/nchan (identity; nchan cannot compress SSE): CPU per event $(calc "$A_DC_identity / $RUN_CPU_US")×, p99 $(calc "$A_DC_P99_identity / $RUN_P99")×."
     echo
 fi
 
@@ -350,7 +354,7 @@ if has c; then
     echo "| server | encoding | connections | RSS empty MiB | RSS idle MiB | KiB per idle connection | RSS after tokens MiB | KiB per connection after tokens |"
     echo "|---|---|---|---|---|---|---|---|"
     reset_rows 1000
-    for enc in identity br; do
+    for enc in identity gzip br; do
         start_deltacast 8081 "$SERVER_CORE"
         before=$(rss_kib "$DC_PID")
         start_load "c-$enc" deltacast 8081 19000 1000 10 "$enc" 1
