@@ -7,13 +7,16 @@
 //
 //   bench_compression [--frames 1000] [--body-bytes 180]
 //
-// Prints one line per setting and `RESULT {json}` with all of them.
+// Prints one line per setting and `RESULT {json}` with all of them. The rows marked "alone"
+// compress each frame by itself (a fresh compressor per frame): the bytes a compression done
+// once per topic and shared by its connections would cost without cross-frame context.
 
 #include "delta/frame.hpp"
 #include "sse/compressor.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +57,19 @@ std::vector<Setting> settings_to_measure() {
             br(1, 16), br(1, 10), br(0, 10), gz(6, 10, 4), gz(6, 9, 1), gz(1, 9, 1)};
 }
 
+// Settings measured with each frame compressed on its own (measure_alone).
+std::vector<Setting> settings_alone() {
+    CompressionSettings q2;
+    q2.brotli_quality = 2;
+    CompressionSettings q11;
+    q11.brotli_quality = 11;
+    q11.brotli_lgwin = 16;
+    CompressionSettings gzip; // deltacast's defaults: level 6, windowBits 10, memLevel 4
+    return {{"br q2", Encoding::Brotli, q2},
+            {"br q11", Encoding::Brotli, q11},
+            {"gzip l6", Encoding::Gzip, gzip}};
+}
+
 // The frames of one streaming chat: the same row, version after version, its body the last
 // `body_bytes` characters of a growing reply (what an agent's token stream looks like).
 std::vector<std::string> chat_frames(int count, std::size_t body_bytes) {
@@ -84,6 +100,17 @@ double cpu_seconds() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+nlohmann::json report(const std::string& name, std::size_t memory, std::size_t raw,
+                      std::size_t wire, double cpu, std::size_t frames) {
+    const auto n = static_cast<double>(frames);
+    return {{"setting", name},
+            {"memory_kib", static_cast<double>(memory) / 1024.0},
+            {"raw_bytes_per_event", static_cast<double>(raw) / n},
+            {"wire_bytes_per_event", static_cast<double>(wire) / n},
+            {"ratio", static_cast<double>(wire) / static_cast<double>(raw)},
+            {"cpu_us_per_frame", cpu * 1e6 / n}};
+}
+
 nlohmann::json measure(const Setting& setting, const std::vector<std::string>& frames) {
     auto compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
     std::size_t raw = 0;
@@ -100,13 +127,31 @@ nlohmann::json measure(const Setting& setting, const std::vector<std::string>& f
         wire += out.size();
     }
     const double cpu = cpu_seconds() - before;
-    const auto n = static_cast<double>(frames.size());
-    return {{"setting", setting.name},
-            {"memory_kib", static_cast<double>(compressor->memory_bytes()) / 1024.0},
-            {"raw_bytes_per_event", static_cast<double>(raw) / n},
-            {"wire_bytes_per_event", static_cast<double>(wire) / n},
-            {"ratio", static_cast<double>(wire) / static_cast<double>(raw)},
-            {"cpu_us_per_frame", cpu * 1e6 / n}};
+    return report(setting.name, compressor->memory_bytes(), raw, wire, cpu, frames.size());
+}
+
+// Each frame compressed on its own, by a fresh compressor: what compressing once per topic
+// would send if a frame's compressed bytes had to be valid in any connection's stream (no
+// reference to earlier frames). The stream header is counted with each frame.
+nlohmann::json measure_alone(const Setting& setting, const std::vector<std::string>& frames) {
+    std::size_t raw = 0;
+    std::size_t wire = 0;
+    std::size_t memory = 0;
+    std::string out;
+    const double before = cpu_seconds();
+    for (const auto& frame : frames) {
+        auto compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
+        out.clear();
+        if (!compressor->write_flush(frame, out)) {
+            std::cerr << setting.name << ": compressor failed\n";
+            std::exit(1);
+        }
+        raw += frame.size();
+        wire += out.size();
+        memory = std::max(memory, compressor->memory_bytes());
+    }
+    const double cpu = cpu_seconds() - before;
+    return report(setting.name + " alone", memory, raw, wire, cpu, frames.size());
 }
 
 }  // namespace
@@ -129,12 +174,18 @@ int main(int argc, char** argv) {
     nlohmann::json all = nlohmann::json::array();
     std::printf("%-24s %12s %14s %8s %14s\n", "setting", "memory KiB", "wire B/event", "ratio",
                 "CPU us/frame");
-    for (const auto& setting : settings_to_measure()) {
-        auto result = measure(setting, frames);
-        std::printf("%-24s %12.1f %14.1f %8.3f %14.2f\n", setting.name.c_str(),
-                    result["memory_kib"].get<double>(), result["wire_bytes_per_event"].get<double>(),
-                    result["ratio"].get<double>(), result["cpu_us_per_frame"].get<double>());
+    const auto print = [&all](nlohmann::json result) {
+        std::printf(
+            "%-24s %12.1f %14.1f %8.3f %14.2f\n", result["setting"].get<std::string>().c_str(),
+            result["memory_kib"].get<double>(), result["wire_bytes_per_event"].get<double>(),
+            result["ratio"].get<double>(), result["cpu_us_per_frame"].get<double>());
         all.push_back(std::move(result));
+    };
+    for (const auto& setting : settings_to_measure()) {
+        print(measure(setting, frames));
+    }
+    for (const auto& setting : settings_alone()) {
+        print(measure_alone(setting, frames));
     }
     std::printf("identity: %.1f B/event\n", all[0]["raw_bytes_per_event"].get<double>());
     std::printf("RESULT %s\n", all.dump().c_str());
