@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,7 @@ std::vector<Setting> settings_to_measure() {
             br(1, 16), br(1, 10), br(0, 10), gz(6, 10, 4), gz(6, 9, 1), gz(1, 9, 1)};
 }
 
-// Settings measured with each frame compressed on its own (measure_alone).
+// Settings also measured with each frame compressed on its own (measure's `alone`).
 std::vector<Setting> settings_alone() {
     CompressionSettings q2;
     q2.brotli_quality = 2;
@@ -111,36 +112,22 @@ nlohmann::json report(const std::string& name, std::size_t memory, std::size_t r
             {"cpu_us_per_frame", cpu * 1e6 / n}};
 }
 
-nlohmann::json measure(const Setting& setting, const std::vector<std::string>& frames) {
-    auto compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
-    std::size_t raw = 0;
-    std::size_t wire = 0;
-    std::string out;
-    const double before = cpu_seconds();
-    for (const auto& frame : frames) {
-        out.clear();
-        if (!compressor->write_flush(frame, out)) {
-            std::cerr << setting.name << ": compressor failed\n";
-            std::exit(1);
-        }
-        raw += frame.size();
-        wire += out.size();
-    }
-    const double cpu = cpu_seconds() - before;
-    return report(setting.name, compressor->memory_bytes(), raw, wire, cpu, frames.size());
-}
-
-// Each frame compressed on its own, by a fresh compressor: what compressing once per topic
-// would send if a frame's compressed bytes had to be valid in any connection's stream (no
-// reference to earlier frames). The stream header is counted with each frame.
-nlohmann::json measure_alone(const Setting& setting, const std::vector<std::string>& frames) {
+// Feeds the frames through the setting's compressor, one write_flush per frame. With `alone`,
+// each frame gets a fresh compressor: what compressing once per topic would send if a frame's
+// compressed bytes had to be valid in any connection's stream (no reference to earlier
+// frames); the stream header is then counted with each frame.
+nlohmann::json measure(const Setting& setting, const std::vector<std::string>& frames,
+                       bool alone) {
+    std::unique_ptr<deltacast::sse::Compressor> compressor;
     std::size_t raw = 0;
     std::size_t wire = 0;
     std::size_t memory = 0;
     std::string out;
     const double before = cpu_seconds();
     for (const auto& frame : frames) {
-        auto compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
+        if (alone || !compressor) {
+            compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
+        }
         out.clear();
         if (!compressor->write_flush(frame, out)) {
             std::cerr << setting.name << ": compressor failed\n";
@@ -151,7 +138,7 @@ nlohmann::json measure_alone(const Setting& setting, const std::vector<std::stri
         memory = std::max(memory, compressor->memory_bytes());
     }
     const double cpu = cpu_seconds() - before;
-    return report(setting.name + " alone", memory, raw, wire, cpu, frames.size());
+    return report(setting.name + (alone ? " alone" : ""), memory, raw, wire, cpu, frames.size());
 }
 
 }  // namespace
@@ -182,10 +169,10 @@ int main(int argc, char** argv) {
         all.push_back(std::move(result));
     };
     for (const auto& setting : settings_to_measure()) {
-        print(measure(setting, frames));
+        print(measure(setting, frames, false));
     }
     for (const auto& setting : settings_alone()) {
-        print(measure_alone(setting, frames));
+        print(measure(setting, frames, true));
     }
     std::printf("identity: %.1f B/event\n", all[0]["raw_bytes_per_event"].get<double>());
     std::printf("RESULT %s\n", all.dump().c_str());

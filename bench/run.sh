@@ -196,6 +196,22 @@ measured_run() {
     echo "$w" >"$WORK/$name.writer.json"
 }
 
+# One row of (c): the server's RSS empty, with 19,000 idle connections, then after 5 s in which
+# every chat streams a token per second. Args: name target port pid encoding
+capacity_row() {
+    local name=$1 target=$2 port=$3 pid=$4 enc=$5 before after traffic n
+    before=$(rss_kib "$pid")
+    start_load "$name" "$target" "$port" 19000 1000 10 "$enc" 1
+    sleep 2
+    after=$(rss_kib "$pid")
+    writer "$target" 5 --chats 1000 --interval-ms 1000 >/dev/null
+    sleep 1
+    traffic=$(rss_kib "$pid")
+    n=$(jq -s 'map(.connected) | add' "$WORK/$name".*.ready)
+    echo "| $target | $enc | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) | $(calc "$traffic / 1024" 1) | $(calc "($traffic - $before) / $n" 2) |"
+    stop_load "$name"
+}
+
 table_head() {
     echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects | core 0 / core 1 busy | server RSS growth KiB/conn |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -356,29 +372,11 @@ if has c; then
     reset_rows 1000
     for enc in identity gzip br; do
         start_deltacast 8081 "$SERVER_CORE"
-        before=$(rss_kib "$DC_PID")
-        start_load "c-$enc" deltacast 8081 19000 1000 10 "$enc" 1
-        sleep 2
-        after=$(rss_kib "$DC_PID")
-        writer deltacast 5 --chats 1000 --interval-ms 1000 >/dev/null
-        sleep 1
-        traffic=$(rss_kib "$DC_PID")
-        n=$(jq -s 'map(.connected) | add' "$WORK/c-$enc".*.ready)
-        echo "| deltacast | $enc | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) | $(calc "$traffic / 1024" 1) | $(calc "($traffic - $before) / $n" 2) |"
-        stop_load "c-$enc"
+        capacity_row "c-$enc" deltacast 8081 "$DC_PID" "$enc"
         stop_pid "$DC_PID"
     done
     start_nchan
-    before=$(rss_kib "$NCHAN_WORKER")
-    start_load c-nchan nchan "$NCHAN_PORT" 19000 1000 10 identity 1
-    sleep 2
-    after=$(rss_kib "$NCHAN_WORKER")
-    writer nchan 5 --chats 1000 --interval-ms 1000 >/dev/null
-    sleep 1
-    traffic=$(rss_kib "$NCHAN_WORKER")
-    n=$(jq -s 'map(.connected) | add' "$WORK"/c-nchan.*.ready)
-    echo "| nchan | identity | $n | $(calc "$before / 1024" 1) | $(calc "$after / 1024" 1) | $(calc "($after - $before) / $n" 2) | $(calc "$traffic / 1024" 1) | $(calc "($traffic - $before) / $n" 2) |"
-    stop_load c-nchan
+    capacity_row c-nchan nchan "$NCHAN_PORT" "$NCHAN_WORKER" identity
     "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
     echo
     echo "### Five replicas on one Postgres, 95,000 connections"
