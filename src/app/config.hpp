@@ -68,6 +68,7 @@ struct PostgresConfig {
     std::string conninfo;            // "" = DATABASE_URL, else libpq's PG* variables
     int query_connections = 4;
     int query_timeout_ms = 5000;     // statement_timeout on query connections
+    bool prepared_statements = true; // off behind a transaction-mode pooler (PgBouncer < 1.21)
     std::string channel_prefix = "signal:";
     int unlisten_linger_ms = 2000;   // UNLISTEN after the last subscriber left this long ago
     int reconnect_min_ms = 100;

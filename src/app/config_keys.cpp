@@ -64,6 +64,8 @@ const KeySpec kKeys[] = {
      "connections in the query pool"},
     {"postgres.query_timeout_ms", ref<&C::postgres, &Pg::query_timeout_ms>, 1, kInt,
      "statement_timeout on query connections"},
+    {"postgres.prepared_statements", ref<&C::postgres, &Pg::prepared_statements>, 0, 0,
+     "prepare each query once per connection; false behind a transaction-mode pooler"},
     {"postgres.channel_prefix", ref<&C::postgres, &Pg::channel_prefix>, 0, 0,
      "NOTIFY channels are <prefix><kind>:<id>"},
     {"postgres.unlisten_linger_ms", ref<&C::postgres, &Pg::unlisten_linger_ms>, 0, kInt,

@@ -20,10 +20,10 @@ std::string trim_error(const char* message) {
 }  // namespace
 
 PgConnection::PgConnection(asio::any_io_executor executor, std::string conninfo,
-                           std::string application_name)
+                           std::string application_name, bool prepare_statements)
     : executor_(executor), conninfo_(std::move(conninfo)),
-      application_name_(std::move(application_name)), socket_(executor),
-      connect_timer_(executor) {}
+      application_name_(std::move(application_name)), prepare_statements_(prepare_statements),
+      socket_(executor), connect_timer_(executor) {}
 
 PgConnection::~PgConnection() {
     if (socket_.is_open()) {
@@ -144,23 +144,28 @@ void PgConnection::start_next_job() {
         return;
     }
     Job& job = jobs_.front();
+    std::vector<const char*> values;
+    values.reserve(job.params.size());
+    for (const auto& p : job.params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    const int n = static_cast<int>(values.size());
+    const auto prepared = prepare_statements_ ? statements_.find(job.sql) : statements_.end();
     int sent = 0;
     if (job.params.empty()) {
         sent = PQsendQuery(conn_, job.sql.c_str());
-    } else if (const auto it = statements_.find(job.sql); it == statements_.end()) {
+    } else if (!prepare_statements_) {
+        sent = PQsendQueryParams(conn_, job.sql.c_str(), n, nullptr, values.data(), nullptr,
+                                 nullptr, 0);
+    } else if (prepared == statements_.end()) {
         // First use on this connection: prepare it (one extra round trip, once); the job runs
         // when the prepare's result arrives (collect_results).
         job.preparing = true;
         sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(),
-                             static_cast<int>(job.params.size()), nullptr);
+                             n, nullptr);
     } else {
-        std::vector<const char*> values;
-        values.reserve(job.params.size());
-        for (const auto& p : job.params) {
-            values.push_back(p ? p->c_str() : nullptr);
-        }
-        sent = PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
-                                   values.data(), nullptr, nullptr, 0);
+        sent = PQsendQueryPrepared(conn_, prepared->second.c_str(), n, values.data(), nullptr,
+                                   nullptr, 0);
     }
     if (sent == 0) {
         fail(trim_error(PQerrorMessage(conn_)));

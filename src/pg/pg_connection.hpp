@@ -7,7 +7,10 @@
 // there. Callbacks may call back into the connection (e.g. send the next query). Queries are
 // queued and run one at a time, in order. A query with parameters runs as a prepared statement:
 // prepared on its first use on this connection, then only executed (Postgres parses and plans
-// it once, not per window). Not copyable; always held by shared_ptr.
+// it once, not per window). With `prepare_statements` off it is sent as an unnamed statement
+// every time, which a transaction-mode pooler (PgBouncer before 1.21) can carry: a named
+// statement lives on one server connection, and such a pooler may run the next query on
+// another. Not copyable; always held by shared_ptr.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -49,7 +52,7 @@ public:
     using LostHandler = std::function<void(const std::string& error)>;
 
     PgConnection(boost::asio::any_io_executor executor, std::string conninfo,
-                 std::string application_name);
+                 std::string application_name, bool prepare_statements = true);
     ~PgConnection();
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
@@ -98,6 +101,7 @@ private:
     boost::asio::any_io_executor executor_;
     std::string conninfo_;
     std::string application_name_;
+    bool prepare_statements_;
     PGconn* conn_ = nullptr;
     bool established_ = false;
     bool reading_ = false;

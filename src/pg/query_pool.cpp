@@ -48,7 +48,8 @@ void QueryPool::stop() {
 }
 
 void QueryPool::connect(std::size_t index) {
-    auto conn = std::make_shared<PgConnection>(core_, config_.conninfo, "deltacast/query");
+    auto conn = std::make_shared<PgConnection>(core_, config_.conninfo, "deltacast/query",
+                                               config_.prepared_statements);
     slots_[index].conn = conn;
     slots_[index].ready = false;
     conn->on_lost([this, index](const std::string& error) {

@@ -1,6 +1,6 @@
 // PgConnection against a real Postgres: parameterised queries run as prepared statements,
-// prepared once per connection and SQL text, and a statement that fails to prepare fails only
-// its own query.
+// prepared once per connection and SQL text, or never when prepare_statements is off; a
+// statement that fails to prepare fails only its own query.
 
 #include "pg/pg_connection.hpp"
 #include "support/pg_test.hpp"
@@ -20,9 +20,14 @@ namespace asio = boost::asio;
 
 class PgConnectionTest : public ::testing::Test {
 protected:
-    void SetUp() override {
+    void SetUp() override { open(true); }
+
+    void open(bool prepare_statements) {
+        if (conn_) {
+            conn_->close();
+        }
         conn_ = std::make_shared<PgConnection>(asio::make_strand(ioc_), testing::test_conninfo(),
-                                               "deltacast/test");
+                                               "deltacast/test", prepare_statements);
         std::optional<std::string> error;
         conn_->connect(std::chrono::seconds(5), [&](const std::string& e) { error = e; });
         run_until([&] { return error.has_value(); });
@@ -70,6 +75,19 @@ TEST_F(PgConnectionTest, ParameterisedQueriesArePreparedOncePerSql) {
     ASSERT_TRUE(prepared.ok()) << prepared.error;
     EXPECT_EQ(value(prepared), "2");
     EXPECT_EQ(std::string(PQgetvalue(prepared.results.back().get(), 0, 1)), twice + " | " + add);
+}
+
+// Behind a transaction-mode pooler a named statement may be gone on the next server
+// connection: with prepare_statements off, none is ever created, and queries still run.
+TEST_F(PgConnectionTest, WithoutPreparedStatementsNoneIsCreated) {
+    open(false);
+    const std::string add = "SELECT ($1::int + $2::int)::text";
+    EXPECT_EQ(value(run(add, {"1", "2"})), "3");
+    EXPECT_EQ(value(run(add, {"40", "2"})), "42");
+    EXPECT_EQ(value(run("SELECT count(*)::text FROM pg_prepared_statements", {})), "0");
+    const auto bad = run("SELECT no_such_column FROM pg_class WHERE oid = $1", {"1"});
+    EXPECT_NE(bad.error.find("no_such_column"), std::string::npos) << bad.error;
+    EXPECT_EQ(value(run(add, {"5", "5"})), "10");
 }
 
 TEST_F(PgConnectionTest, StatementThatFailsToPrepareFailsOnlyItsQuery) {

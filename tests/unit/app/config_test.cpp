@@ -106,6 +106,7 @@ TEST(ConfigTest, OmittedKeysKeepDefaults) {
     EXPECT_EQ(c.fanout.brotli_lgwin, 16);
     EXPECT_EQ(c.fanout.brotli_quality, 2);
     EXPECT_EQ(c.postgres.channel_prefix, "signal:");
+    EXPECT_TRUE(c.postgres.prepared_statements);
     EXPECT_EQ(c.log.level, "info");
     EXPECT_TRUE(c.auth.jwt_secret.empty());
     const TopicKindConfig &doc = c.topics.at("doc");
