@@ -144,27 +144,30 @@ void PgConnection::start_next_job() {
         return;
     }
     Job& job = jobs_.front();
-    std::vector<const char*> values;
-    values.reserve(job.params.size());
-    for (const auto& p : job.params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
-    const int n = static_cast<int>(values.size());
-    const auto prepared = prepare_statements_ ? statements_.find(job.sql) : statements_.end();
+    const int n = static_cast<int>(job.params.size());
+    // The parameter array, built only for the calls that send parameters.
+    const auto values = [&job] {
+        std::vector<const char*> v;
+        v.reserve(job.params.size());
+        for (const auto& p : job.params) {
+            v.push_back(p ? p->c_str() : nullptr);
+        }
+        return v;
+    };
     int sent = 0;
     if (job.params.empty()) {
         sent = PQsendQuery(conn_, job.sql.c_str());
     } else if (!prepare_statements_) {
-        sent = PQsendQueryParams(conn_, job.sql.c_str(), n, nullptr, values.data(), nullptr,
+        sent = PQsendQueryParams(conn_, job.sql.c_str(), n, nullptr, values().data(), nullptr,
                                  nullptr, 0);
-    } else if (prepared == statements_.end()) {
+    } else if (const auto it = statements_.find(job.sql); it == statements_.end()) {
         // First use on this connection: prepare it (one extra round trip, once); the job runs
         // when the prepare's result arrives (collect_results).
         job.preparing = true;
         sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(),
                              n, nullptr);
     } else {
-        sent = PQsendQueryPrepared(conn_, prepared->second.c_str(), n, values.data(), nullptr,
+        sent = PQsendQueryPrepared(conn_, it->second.c_str(), n, values().data(), nullptr,
                                    nullptr, 0);
     }
     if (sent == 0) {

@@ -150,10 +150,12 @@ TEST_F(FaultSlowConsumerTest, StuckWriteIsClosedAfterWriteTimeout) {
 
     ASSERT_TRUE(closed) << "the stuck connection was never closed";
     EXPECT_TRUE(pump_until([&] { return metric("deltacast_connections") == connections; }, 5s));
-    EXPECT_EQ(metric("deltacast_slow_consumer_resyncs_total"), 0); // the timeout acted, not the bound
+    // The timeout acted, not the queue bound.
+    EXPECT_EQ(metric("deltacast_slow_consumer_resyncs_total"), 0);
     EXPECT_TRUE(checker_.check());
-    RecordProperty("closed_after_ms",
-                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
+    RecordProperty(
+        "closed_after_ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
 }
 
 } // namespace

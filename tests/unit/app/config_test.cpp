@@ -179,8 +179,10 @@ TEST(ConfigTest, ScalarKindsFromEnvironmentAndFlags) {
     EXPECT_EQ(c.server.max_queued_bytes, 4096u);
     EXPECT_TRUE(c.server.debug_endpoints);
     EXPECT_EQ(c.log.level, "debug");
-    const Config off = load_config({"--server.debug_endpoints", "off"}, env).config;
+    const Config off = load_config(
+        {"--server.debug_endpoints", "off", "--postgres.prepared_statements", "false"}, env).config;
     EXPECT_FALSE(off.server.debug_endpoints);
+    EXPECT_FALSE(off.postgres.prepared_statements);
 }
 
 // DELTACAST_* variables that name no key (the secret itself, the file) are not errors.
