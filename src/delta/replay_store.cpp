@@ -8,11 +8,13 @@ ReplayStore::ReplayStore(const ReplayConfig& config, FramePublisher& next, const
     : config_(config), next_(next), ids_(ids) {}
 
 void ReplayStore::topic_listening(const std::string& topic) {
-    // Coverage starts now: frames of this topic from here on are all recorded.
-    auto [it, inserted] = rings_.try_emplace(topic);
-    if (inserted) {
-        it->second.covered_after = ids_.last() + 1;  // signals before now were not seen
-    }
+    // Coverage starts now: frames of this topic from here on are all recorded, and nothing
+    // before can be vouched for (after a listener reconnect the ring already exists, and the
+    // signals sent while the listener was down are gone).
+    Ring& ring = rings_[topic];
+    ring.entries.clear();
+    ring.bytes = 0;
+    ring.covered_after = ids_.last() + 1;
     next_.topic_listening(topic);
 }
 

@@ -4,10 +4,13 @@
 // and the Hub (a FramePublisher that records, then forwards).
 //
 // A topic's ring covers the client's last seq N when every frame of the topic after N is still
-// in the ring: the topic was LISTENed continuously since before N (coverage starts at LISTEN
-// confirmation), nothing after N was evicted (count, bytes, age bounds), and no `resync` was
-// published for the topic after N (a resync means signals may have been lost, so coverage
-// restarts then). Anything else: the caller sends `resync` for that topic.
+// in the ring: the topic was LISTENed continuously since before N (coverage starts at each LISTEN
+// confirmation, topic_listening(), and ends at topic_dropped(), the UNLISTEN), nothing after N
+// was evicted (count, bytes, age bounds), and no `resync` was published for the topic after N (a
+// resync means signals may have been lost, so coverage restarts then). Anything else: the caller
+// sends `resync` for that topic. Frames are recorded whether or not the topic has subscribers:
+// TopicManager keeps building them while a topic lingers (its invariant), so a sole viewer that
+// reconnects within the linger gets an exact replay.
 //
 // Threading: core strand only.
 

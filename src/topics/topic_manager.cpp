@@ -179,14 +179,16 @@ void TopicManager::on_notification(std::string_view channel, std::string_view pa
     metrics_.signals.fetch_add(1, std::memory_order_relaxed);
     const std::string& prefix = config_.postgres.channel_prefix;
     if (channel.substr(0, prefix.size()) == prefix) {
+        // Subscribed or lingering alike (see the invariant in the header): a lingering topic's
+        // windows keep its replay ring complete for the client that comes back.
         const auto it = topics_.find(std::string(channel.substr(prefix.size())));
-        if (it != topics_.end() && it->second.refs > 0) {
+        if (it != topics_.end()) {
             add_signal(it->second, payload);
             return;
         }
     }
     if (topic_from_channel(config_, channel)) {
-        // A late notification for a topic nobody watches any more (UNLISTEN races NOTIFY).
+        // A late notification for a topic already UNLISTENed (UNLISTEN races NOTIFY).
         metrics_.signals_ignored.fetch_add(1, std::memory_order_relaxed);
         return;
     }
@@ -253,6 +255,9 @@ void TopicManager::flush(const std::string& key) {
         ids.clear();
     }
     metrics_.windows.fetch_add(1, std::memory_order_relaxed);
+    if (state.refs == 0) {
+        metrics_.windows_unwatched.fetch_add(1, std::memory_order_relaxed);
+    }
     sink_.on_window(std::move(batch));
 }
 
@@ -266,9 +271,8 @@ void TopicManager::on_resubscribed() {
     for (auto& [key, state] : topics_) {
         state.active = true;
         sink_.on_listening(state.topic);
-        if (state.refs > 0) {
-            sink_.on_resync(state.topic, "listener-reconnected");
-        }
+        // Lingering topics too: their rings must not claim the outage (a resync restarts them).
+        sink_.on_resync(state.topic, "listener-reconnected");
     }
 }
 

@@ -10,6 +10,23 @@
 // topic gets at most one batch per window_ms. A window is never extended: a steady stream
 // cannot starve the flush.
 //
+// INVARIANT (nothing consumed silently; SPEC §3): from the WindowSink's on_listening(topic)
+// until its on_unlistened(topic), every notification of the topic's channel reaches the sink,
+// as a window or as on_resync(), WHETHER OR NOT THE TOPIC HAS SUBSCRIBERS. A lingering topic
+// (refs 0, LISTEN still held) keeps its windows, its queries and its frames, so the replay ring
+// behind the sink stays complete and a client that comes back within the linger gets an exact
+// replay of what it missed. The places where signals could otherwise vanish, and why they don't:
+// - linger expiry with a window pending: on_unlistened() comes first, which ends the topic's
+//   coverage (its replay ring is dropped), so the discarded ids are covered by `resync` for any
+//   client that resumes later;
+// - a topic dropped and re-acquired inside one window: the new state is a new generation whose
+//   coverage starts at its own LISTEN confirmation (on_listening); a stale LISTEN answer of the
+//   old generation is ignored;
+// - listener connection lost: every topic, lingering ones included, gets on_listening() and
+//   on_resync("listener-reconnected") once re-LISTENed, so no ring claims the outage.
+// Poke topics go through the same windows. What happens downstream (frames, rings, shards) is
+// stated in delta/replay_store.hpp and app/app.cpp (catch_up).
+//
 // Threading: core strand only (like its Notifier, Scheduler and WindowSink). subscribe()'s
 // `done` may run inline or later, always on the core strand. Nothing here knows about
 // connections: the caller joins its subscriber to the fan-out once `done(Ok)` arrives.

@@ -46,8 +46,11 @@ std::string render_prometheus(const Metrics& m) {
     emit(out, "deltacast_signals_malformed_total", "counter", "Malformed notifications.",
          m.signals_malformed);
     emit(out, "deltacast_signals_ignored_total", "counter",
-         "Notifications for topics without subscribers.", m.signals_ignored);
+         "Notifications for topics already UNLISTENed.", m.signals_ignored);
     emit(out, "deltacast_windows_total", "counter", "Coalescing windows flushed.", m.windows);
+    emit(out, "deltacast_windows_unwatched_total", "counter",
+         "Windows flushed for a lingering topic (no subscriber; kept for replay).",
+         m.windows_unwatched);
     emit(out, "deltacast_queries_total", "counter", "Delta and snapshot queries run.", m.queries);
     emit(out, "deltacast_query_errors_total", "counter", "Queries that failed.", m.query_errors);
     fmt::format_to(std::back_inserter(out),

@@ -40,8 +40,9 @@ struct Metrics {
     Gauge topics{0};                  // topics with subscribers or lingering
     Counter signals{0};               // notifications received
     Counter signals_malformed{0};
-    Counter signals_ignored{0};       // for topics nobody watches any more
+    Counter signals_ignored{0};       // for topics already UNLISTENed
     Counter windows{0};               // windows flushed
+    Counter windows_unwatched{0};     // of those, for a lingering topic (kept for replay)
 
     // Delta queries and frames
     Counter queries{0};

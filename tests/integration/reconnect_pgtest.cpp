@@ -37,6 +37,37 @@ TEST_F(ReconnectTest, TerminatedListenerResyncsEveryClientAndRecovers) {
     EXPECT_TRUE(wait_for_row(*b, id_b));
 }
 
+// Invariant: a topic that was lingering (its sole viewer away) while the listener was down keeps
+// no claim over the outage: the viewer resuming within the linger gets resync, not a partial
+// replay that silently skips what was signalled while nothing listened.
+TEST_F(ReconnectTest, LingeringTopicResyncsAfterListenerReconnect) {
+    auto config = make_test_config();
+    config.postgres.unlisten_linger_ms = 5000;
+    start(std::move(config));
+    const auto chat = fresh_chat_id();
+    create_chat(chat);
+    const std::string topic = "chat:" + std::to_string(chat);
+    auto client = open_stream(topic);
+    const auto seen = write_message(chat, "seen");
+    ASSERT_TRUE(wait_for_row(*client, seen));
+    const auto last_id = client->last_event_id();
+    client->close();
+    ASSERT_EQ(pg_.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                         "WHERE application_name = 'deltacast/listen'"),
+              "1");
+    write_message(chat, "maybe lost while the listener is down");
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (metric("deltacast_listener_reconnects_total") < 1) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the listener never came back";
+        std::this_thread::sleep_for(20ms);
+    }
+    auto resumed = open_stream(topic + "&lastEventId=" + last_id);
+    const auto ev = resumed->next_event(5s);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->event, "resync") << ev->data;
+    EXPECT_EQ(metric("deltacast_listen_commands_total"), 2) << "LISTEN, then the re-LISTEN only";
+}
+
 // Invariant: the query pool survives its connections being terminated: the next window's query
 // fails over to a fresh connection (or resyncs) and later writes are delivered.
 TEST_F(ReconnectTest, TerminatedQueryConnectionsRecover) {

@@ -111,7 +111,23 @@ bool CheckedClient::open(std::chrono::milliseconds timeout) {
     return true;
 }
 
+void CheckedClient::disconnect() {
+    pump();
+    stream_->close();
+    disconnected_ = true;
+}
+
+bool CheckedClient::resume() {
+    disconnected_ = false;
+    ++reopens_;
+    next_reopen_ = std::chrono::steady_clock::now() + kReopenInterval;
+    return stream_->open(opener_(last_event_id_), 2s) && stream_->status() == 200;
+}
+
 int CheckedClient::pump() {
+    if (disconnected_) {
+        return 0;
+    }
     // Read before draining: once the stream has ended no further event can arrive after it.
     const bool ended = stream_->closed_by_server() || !stream_->error().empty() ||
                        (stream_->status() != 0 && stream_->status() != 200);

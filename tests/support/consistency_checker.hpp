@@ -53,6 +53,15 @@ public:
     /// ended the stream, reopens it resuming after the last event id (retried on later pumps,
     /// at most every 200 ms, while the server refuses). Returns the number of events applied.
     int pump();
+    /// Cuts the stream from the client's side, as a network blip or a tab reopening its stream
+    /// would, after applying every event received so far (anything still on the wire is lost to
+    /// this client, as it would be). The client stays closed until resume().
+    void disconnect();
+    /// Reopens a disconnect()ed stream at once, resuming after the last event id applied; the
+    /// `ready` and any replay or resync are applied by later pumps. False when the server did
+    /// not answer (the next pump() then retries as for a server-ended stream).
+    bool resume();
+    bool disconnected() const { return disconnected_; }
     /// Called for every event pump() applies, before it is applied.
     void observe(Observer observer) { observer_ = std::move(observer); }
 
@@ -72,6 +81,7 @@ private:
     std::string last_event_id_;
     std::chrono::steady_clock::time_point next_reopen_{};
     int reopens_ = 0;
+    bool disconnected_ = false;
     std::string error_;
 };
 

@@ -116,6 +116,19 @@ TEST_F(ReplayStoreTest, PartlySeenFrameIsUncovered) {
     EXPECT_TRUE(store_.replay_after(frame->last_seq, {"chat:1"}).uncovered.empty());
 }
 
+// LISTEN confirmed again (after a listener reconnect) restarts coverage: the outage's signals are
+// gone, so no client from before it is covered, even before the reconnect's resync arrives.
+TEST_F(ReplayStoreTest, ListeningAgainRestartsCoverage) {
+    store_.topic_listening("chat:1");
+    publish("chat:1");
+    const auto before = ids_.last();
+    store_.topic_listening("chat:1");
+    EXPECT_EQ(store_.replay_after(before, {"chat:1"}).uncovered.size(), 1U);
+    EXPECT_EQ(store_.retained_bytes("chat:1"), 0U);
+    const auto after = publish("chat:1");
+    EXPECT_TRUE(store_.replay_after(after->last_seq, {"chat:1"}).uncovered.empty());
+}
+
 // A dropped (UNLISTENed) topic forgets its ring.
 TEST_F(ReplayStoreTest, DroppedTopicIsUncovered) {
     store_.topic_listening("chat:1");

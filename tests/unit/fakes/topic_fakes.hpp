@@ -121,7 +121,8 @@ private:
     std::vector<Pending> pending_;
 };
 
-/// topics::WindowSink that records every batch and resync with the manual time it arrived.
+/// topics::WindowSink that records every batch and resync with the manual time it arrived, and
+/// every UNLISTEN.
 class RecordingSink final : public topics::WindowSink {
 public:
     struct Window {
@@ -144,8 +145,11 @@ public:
         resyncs.push_back(Resync{topic.key, reason, clock_.elapsed()});
     }
 
+    void on_unlistened(const topics::Topic& topic) override { unlistened.push_back(topic.key); }
+
     std::vector<Window> windows;
     std::vector<Resync> resyncs;
+    std::vector<std::string> unlistened;  // topic keys, in order
 
 private:
     const ManualScheduler& clock_;

@@ -179,7 +179,9 @@ TEST_F(TopicManagerTest, TimeoutRollsBack) {
     EXPECT_EQ(manager_.topic_count(), 0u);
 }
 
-// A LISTEN confirmed after its subscribe timed out revives neither the subscribe nor its refs.
+// A LISTEN confirmed after its subscribe timed out revives neither the subscribe nor its refs;
+// the topic is then LISTENed and lingering, so its signals go to windows (unwatched) until the
+// linger ends.
 TEST_F(TopicManagerTest, LateConfirmationAfterTimeoutResurrectsNothing) {
     const auto statuses = subscribe({"chat:1"});
     scheduler_.advance(milliseconds(5000));
@@ -187,9 +189,10 @@ TEST_F(TopicManagerTest, LateConfirmationAfterTimeoutResurrectsNothing) {
     notifier_.confirm("signal:chat:1");
     EXPECT_EQ(*statuses, Statuses{SubscribeStatus::Timeout});
     EXPECT_EQ(manager_.refs("chat:1"), 0);
-    notify("chat:1", content({1}));  // nobody is subscribed: no window
+    notify("chat:1", content({1}));  // nobody is subscribed: an unwatched window
     scheduler_.advance(milliseconds(2000));
-    EXPECT_TRUE(sink_.windows.empty());
+    EXPECT_EQ(sink_.windows.size(), 1u);
+    EXPECT_EQ(metrics_.windows_unwatched.load(), 1u);
     EXPECT_EQ(notifier_.unlistens, Ids{"signal:chat:1"});
     EXPECT_EQ(manager_.topic_count(), 0u);
 }
@@ -393,11 +396,12 @@ TEST_F(TopicManagerTest, MalformedPayloadKeepsOpenWindow) {
     EXPECT_EQ(sink_.resyncs.size(), 1u);
 }
 
-// Signals for topics nobody subscribes to (never, or not any more) are counted and dropped.
-TEST_F(TopicManagerTest, SignalWithoutSubscribersIgnored) {
+// Signals for topics never subscribed, or already UNLISTENed, are counted and dropped.
+TEST_F(TopicManagerTest, SignalForUnlistenedTopicIgnored) {
     notify("chat:99", content({1}));
     subscribe_ok({"chat:1"});
-    unsubscribe({"chat:1"});  // lingering, no subscriber
+    unsubscribe({"chat:1"});
+    scheduler_.advance(milliseconds(2000));  // the linger ends: UNLISTEN, state dropped
     notify("chat:1", content({1}));
     scheduler_.advance(milliseconds(100));
     EXPECT_EQ(metrics_.signals_ignored.load(), 2u);
@@ -405,6 +409,48 @@ TEST_F(TopicManagerTest, SignalWithoutSubscribersIgnored) {
     EXPECT_EQ(metrics_.signals.load(), 2u);
     EXPECT_TRUE(sink_.windows.empty());
     EXPECT_TRUE(sink_.resyncs.empty());
+}
+
+// A lingering topic (no subscriber, LISTEN still held) keeps its windows, so the replay ring
+// behind the sink stays complete for the sole viewer that comes back: a signal in the gap is
+// not consumed silently (issue: sole viewer reconnects and gets nothing).
+TEST_F(TopicManagerTest, LingeringTopicKeepsItsWindows) {
+    subscribe_ok({"chat:1"});
+    subscribe_ok({"org:1"});
+    unsubscribe({"chat:1", "org:1"});  // both lingering
+    notify("chat:1", content({4, 2}));
+    notify("org:1", "");
+    notify("chat:1", "not json");
+    scheduler_.advance(milliseconds(100));
+    ASSERT_EQ(sink_.windows.size(), 2u);
+    EXPECT_EQ(sink_.windows[0].batch.topic.key, "chat:1");
+    EXPECT_EQ(sink_.windows[0].batch.ids[0], (Ids{"2", "4"}));
+    EXPECT_EQ(sink_.windows[1].batch.topic.key, "org:1");
+    ASSERT_EQ(sink_.resyncs.size(), 1u);  // the malformed one is covered, not dropped
+    EXPECT_EQ(sink_.resyncs[0].reason, "malformed-signal");
+    EXPECT_EQ(metrics_.windows_unwatched.load(), 2u);
+    EXPECT_EQ(metrics_.signals_ignored.load(), 0u);
+    EXPECT_EQ(*subscribe({"chat:1"}), Statuses{SubscribeStatus::Ok});  // back within the linger
+    notify("chat:1", content({5}));
+    scheduler_.advance(milliseconds(100));
+    EXPECT_EQ(sink_.windows.size(), 3u);
+    EXPECT_EQ(metrics_.windows_unwatched.load(), 2u);  // watched again
+}
+
+// The linger ending with a window pending: the sink hears on_unlistened (which ends the ring's
+// coverage) before the pending ids are discarded, and no window follows.
+TEST_F(TopicManagerTest, LingerEndWithPendingWindowEndsCoverageFirst) {
+    subscribe_ok({"chat:1"});
+    unsubscribe({"chat:1"});
+    scheduler_.advance(milliseconds(1990));
+    notify("chat:1", content({1}));
+    scheduler_.advance(milliseconds(1));  // leading edge: out at once, window open
+    notify("chat:1", content({2}));       // pending when the linger ends
+    scheduler_.advance(milliseconds(20));
+    EXPECT_EQ(sink_.unlistened, Ids{"chat:1"});
+    ASSERT_EQ(sink_.windows.size(), 1u);
+    EXPECT_EQ(sink_.windows[0].batch.ids[0], Ids{"1"});
+    EXPECT_EQ(manager_.topic_count(), 0u);
 }
 
 // A channel naming an unknown kind (or lacking the prefix) is malformed, not ignored.
@@ -420,13 +466,13 @@ TEST_F(TopicManagerTest, UnknownChannelIsMalformed) {
     EXPECT_TRUE(sink_.resyncs.empty());
 }
 
-// After a listener reconnect every topic with subscribers gets one resync, and subscribing
-// works again (existing topics at once, new ones after their LISTEN).
-TEST_F(TopicManagerTest, ReconnectResyncsSubscribedTopics) {
+// After a listener reconnect every LISTENed topic, lingering ones too (their replay rings must
+// not claim the outage), gets one resync, and subscribing works again (existing topics at once, new ones after their LISTEN).
+TEST_F(TopicManagerTest, ReconnectResyncsEveryListenedTopic) {
     subscribe_ok({"chat:1"});
     subscribe_ok({"org:7"});
     subscribe_ok({"chat:2"});
-    unsubscribe({"chat:2"});  // lingering: no subscriber to tell
+    unsubscribe({"chat:2"});  // lingering: its ring must restart too
     manager_.on_connection_lost();
     notifier_.is_connected = false;
     EXPECT_FALSE(manager_.active("chat:1"));
@@ -435,14 +481,14 @@ TEST_F(TopicManagerTest, ReconnectResyncsSubscribedTopics) {
 
     notifier_.is_connected = true;
     manager_.on_resubscribed();
-    ASSERT_EQ(sink_.resyncs.size(), 2u);
+    ASSERT_EQ(sink_.resyncs.size(), 3u);
     std::vector<std::string> resynced;
     for (const auto& r : sink_.resyncs) {
         EXPECT_EQ(r.reason, "listener-reconnected");
         resynced.push_back(r.topic);
     }
     std::sort(resynced.begin(), resynced.end());
-    EXPECT_EQ(resynced, (Ids{"chat:1", "org:7"}));
+    EXPECT_EQ(resynced, (Ids{"chat:1", "chat:2", "org:7"}));
     EXPECT_EQ(manager_.refs("chat:1"), 1);
 
     EXPECT_EQ(*subscribe({"chat:1"}), Statuses{SubscribeStatus::Ok});
