@@ -2,7 +2,7 @@
 // encoder holds (counted by deltacast's own allocation counter, the number that multiplies by
 // the open connections), the bytes on the wire per event, and the CPU per frame. It feeds the
 // same frames the benchmark's chats produce (an entity-upsert of one bench_message row with a
-// growing token body, built by delta::append_upsert) through sse::make_compressor, one
+// growing token body, built by wire::append_upsert) through sse::make_compressor, one
 // write_flush per frame, exactly as a session does.
 //
 //   bench_compression [--frames 1000] [--body-bytes 180]
@@ -11,7 +11,7 @@
 // compress each frame by itself (a fresh compressor per frame): the bytes a compression done
 // once per topic and shared by its connections would cost without cross-frame context.
 
-#include "delta/frame.hpp"
+#include "wire/events.hpp"
 #include "sse/compressor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -88,7 +88,7 @@ std::vector<std::string> chat_frames(int count, std::size_t body_bytes) {
                                     {"chat_id", 42},  {"version", v}};
         const std::string row_json = row.dump();
         std::string frame;
-        deltacast::delta::append_upsert(frame, "a1b2c3d4-" + std::to_string(1000 + v), "chat:42",
+        deltacast::wire::append_upsert(frame, "a1b2c3d4-" + std::to_string(1000 + v), "chat:42",
                                         "ChatMessageContent", {row_json}, false);
         frames.push_back(std::move(frame));
     }

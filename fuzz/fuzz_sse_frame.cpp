@@ -13,7 +13,7 @@
 
 #include "fuzz_check.hpp"
 #include "sse/compressor.hpp"
-#include "sse/sse_format.hpp"
+#include "wire/sse_format.hpp"
 #include "support/sse_parser.hpp"
 #include "support/stream_decoder.hpp"
 
@@ -47,7 +47,7 @@ std::string expected_data(std::string_view data) {
 
 std::string check_event(const std::string& event, const std::string& id, const std::string& data) {
     std::string frame = "unchanged";
-    const bool written = sse::append_event(frame, event, id, data);
+    const bool written = wire::append_event(frame, event, id, data);
     FUZZ_CHECK(written == !(has_breaker(event) || has_breaker(id)));
     if (!written) {
         FUZZ_CHECK(frame == "unchanged");
@@ -69,8 +69,8 @@ std::string check_event(const std::string& event, const std::string& id, const s
 
 void check_comment_and_retry(const std::string& text, int retry_ms) {
     std::string frame;
-    sse::append_comment(frame, text);
-    sse::append_retry(frame, retry_ms);
+    wire::append_comment(frame, text);
+    wire::append_retry(frame, retry_ms);
     testing::SseParser parser;
     FUZZ_CHECK(parser.feed(frame).empty());
     std::string flattened = text;

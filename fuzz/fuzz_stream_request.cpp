@@ -13,7 +13,7 @@
 #include "fuzz_check.hpp"
 #include "sse/compressor.hpp"
 #include "sse/http_util.hpp"
-#include "sse/sse_format.hpp"
+#include "wire/sse_format.hpp"
 #include "sse/stream_request.hpp"
 #include "support/sse_parser.hpp"
 #include "unit/fakes/test_config.hpp"
@@ -63,7 +63,7 @@ void check_topic(const Config& config, const topics::Topic& topic) {
 // An accepted Last-Event-ID must survive being written as an SSE id and read by a browser.
 void check_event_id_round_trip(const std::string& id) {
     std::string frame;
-    FUZZ_CHECK(sse::append_event(frame, "ready", id, "{}"));
+    FUZZ_CHECK(wire::append_event(frame, "ready", id, "{}"));
     testing::SseParser parser;
     const auto events = parser.feed(frame);
     FUZZ_CHECK(events.size() == 1 && events[0].id == id && events[0].data == "{}");

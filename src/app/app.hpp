@@ -1,30 +1,34 @@
 #pragma once
-// App: wires one deltacast process together and owns its threads. One io_context runs on
-// server.threads threads (default: one per core). All core state - Listener, QueryPool,
-// TopicManager, AccessChecker, DeltaEngine, Hub - lives on ONE strand (`core_`); every HTTP
-// connection runs on a shard (sse/shard.hpp: one strand per I/O thread, shared by that
-// shard's connections) and reaches the core only through the StreamService methods below,
-// which post to it. Data flows listen -> topics -> delta -> sse.
+// App: builds one deltacast process and owns its threads; nothing else. One io_context runs on
+// server.threads threads (default: one per core). All core state - ListenConnection,
+// QueryPool, TopicManager, AccessChecker, DeltaEngine, ReplayStore, Hub, StreamRegistry - lives
+// on ONE strand (`core_`); every HTTP connection runs on a shard (sse/shard.hpp: one strand per
+// I/O thread, shared by that shard's connections) and reaches the core only through
+// streams::StreamOpener (which posts to it) and the ServerStatus methods below. Data flows
+// listen -> topics -> delta -> sse; streams/ opens streams with their guarantees.
 //
 // Lifetime: start() binds and starts the threads; drain() (SIGTERM) refuses new streams and
 // ends the open ones spread over server.shutdown_spread_ms; stop() stops accepting, stops the
 // threads and joins them; the destructor then frees everything, the io_context last.
 
-#include "app/config.hpp"
 #include "auth/jwt.hpp"
+#include "config/config.hpp"
 #include "delta/delta_engine.hpp"
 #include "delta/pg_row_fetcher.hpp"
 #include "delta/replay_store.hpp"
-#include "listen/listener.hpp"
+#include "listen/listen_connection.hpp"
 #include "pg/query_pool.hpp"
 #include "sse/http_listener.hpp"
 #include "sse/hub.hpp"
-#include "sse/stream_registry.hpp"
 #include "sse/stream_service.hpp"
+#include "streams/stream_opener.hpp"
+#include "streams/stream_registry.hpp"
 #include "topics/access_checker.hpp"
+#include "topics/pg_access_query.hpp"
 #include "topics/scheduler.hpp"
 #include "topics/topic_manager.hpp"
 #include "util/metrics.hpp"
+#include "wire/event_ids.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -37,7 +41,7 @@
 
 namespace deltacast {
 
-class App final : public sse::StreamService {
+class App final : public sse::ServerStatus {
 public:
     explicit App(Config config);
     ~App() override;
@@ -55,43 +59,33 @@ public:
     /// stream closed. Call stop() afterwards.
     void drain(std::chrono::milliseconds spread, std::function<void()> done);
 
-    // StreamService
+    // ServerStatus
     bool ready() const override { return listener_.ready(); }
-    const std::string& epoch() const override { return event_ids_.epoch(); }
-    void open(std::shared_ptr<const sse::OpenRequest> request,
-              std::shared_ptr<sse::Subscriber> subscriber,
-              std::function<void(sse::OpenResult)> done) override;
-    void close(std::shared_ptr<const sse::OpenRequest> request,
-               std::shared_ptr<sse::Subscriber> subscriber) override;
     std::string metrics_text() const override { return render_prometheus(metrics_); }
     void listening_channels(
         std::function<void(std::optional<std::vector<std::string>>)> done) override;
 
 private:
-    class PgAccessQuery;
     void run_thread();
-    void subscribe(std::shared_ptr<const sse::OpenRequest> request,
-                   std::shared_ptr<sse::Subscriber> subscriber,
-                   std::function<void(sse::OpenResult)> done);
-    void catch_up(const sse::OpenRequest& request, const std::shared_ptr<sse::Subscriber>& sub);
 
     const Config config_;
     boost::asio::io_context ioc_;  // declared first: destroyed last, after everything using it
     boost::asio::strand<boost::asio::io_context::executor_type> core_;
     Metrics metrics_;
-    delta::EventIds event_ids_;
+    wire::EventIds event_ids_;
     std::unique_ptr<auth::JwtVerifier> verifier_;
     topics::AsioScheduler scheduler_;
-    listen::Listener listener_;
+    listen::ListenConnection listener_;
     pg::QueryPool pool_;
-    std::unique_ptr<PgAccessQuery> access_query_;
+    topics::PgAccessQuery access_query_;
     topics::AccessChecker access_;
     delta::PgRowFetcher fetcher_;
     sse::Hub hub_;
     delta::ReplayStore replay_;
     delta::DeltaEngine delta_;
     topics::TopicManager topics_;
-    sse::StreamRegistry streams_;
+    streams::StreamRegistry streams_;
+    streams::StreamOpener opener_;
     sse::HttpContext http_;
     std::shared_ptr<sse::HttpListener> http_listener_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

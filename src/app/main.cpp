@@ -4,7 +4,7 @@
 // or a second signal while draining, stops at once.
 
 #include "app/app.hpp"
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "util/log.hpp"
 
 #include <csignal>

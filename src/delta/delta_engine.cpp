@@ -1,5 +1,7 @@
 #include "delta/delta_engine.hpp"
 
+#include "wire/events.hpp"
+
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
@@ -51,24 +53,25 @@ void gather(const std::vector<bool>& wanted,
     }
 }
 
-FramePtr resync_frame(const std::string& topic, const std::string& reason) {
-    auto frame = std::make_shared<Frame>();
+wire::FramePtr resync_frame(const std::string& topic, const std::string& reason) {
+    auto frame = std::make_shared<wire::Frame>();
     frame->topic = topic;
-    append_resync(frame->bytes, {topic}, reason);
+    wire::append_resync(frame->bytes, {topic}, reason);
     return frame;
 }
 
 }  // namespace
 
-DeltaEngine::DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, EventIds& ids,
-                         Metrics& metrics)
-    : fetcher_(fetcher), publisher_(publisher), ids_(ids), metrics_(metrics) {}
+DeltaEngine::DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, TopicCoverage& coverage,
+                         wire::EventIds& ids, Metrics& metrics)
+    : fetcher_(fetcher), publisher_(publisher), coverage_(coverage), ids_(ids),
+      metrics_(metrics) {}
 
 void DeltaEngine::on_window(topics::WindowBatch batch) {
     if (batch.topic.is_poke()) {
-        auto frame = std::make_shared<Frame>();
+        auto frame = std::make_shared<wire::Frame>();
         frame->topic = batch.topic.key;
-        append_poke(frame->bytes, ids_.next(), batch.topic.key);
+        wire::append_poke(frame->bytes, ids_.next(), batch.topic.key);
         frame->first_seq = frame->last_seq = ids_.last();
         metrics_.frames.fetch_add(1, std::memory_order_relaxed);
         publisher_.publish(std::move(frame));
@@ -132,8 +135,8 @@ void DeltaEngine::finish(const std::string& key) {
     run(std::move(next));
 }
 
-FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& results) {
-    auto frame = std::make_shared<Frame>();
+wire::FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& results) {
+    auto frame = std::make_shared<wire::Frame>();
     frame->topic = batch.topic.key;
     const std::uint64_t before = ids_.last();
     const auto& entities = batch.topic.kind->entities;
@@ -154,11 +157,11 @@ FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& res
             }
         }
         if (!rows.empty()) {
-            append_upsert(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, rows,
+            wire::append_upsert(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, rows,
                           false);
         }
         if (!missing.empty()) {
-            append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, missing,
+            wire::append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, missing,
                           entities[e].id_type);
         }
     }
@@ -169,7 +172,7 @@ FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Results& res
     return frame;
 }
 
-void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FramePtr)> done) {
+void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(wire::FramePtr)> done) {
     const auto& entities = topic.kind->entities;
     std::vector<bool> wanted;
     for (const auto& entity : entities) {
@@ -190,7 +193,7 @@ void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FrameP
                 done(resync_frame(topic.key, "snapshot-failed"));
                 return;
             }
-            auto frame = std::make_shared<Frame>();
+            auto frame = std::make_shared<wire::Frame>();
             frame->topic = topic.key;
             for (std::size_t e = 0; e < results.size(); ++e) {
                 if (!results[e]) {
@@ -200,7 +203,7 @@ void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(FrameP
                 for (const Row& row : *results[e]) {
                     rows.push_back(row.json);
                 }
-                append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows,
+                wire::append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows,
                               true);
             }
             metrics_.snapshots.fetch_add(1, std::memory_order_relaxed);

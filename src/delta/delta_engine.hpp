@@ -9,8 +9,9 @@
 //
 // Threading: core strand only (WindowSink, RowFetcher and FramePublisher all live there).
 
-#include "delta/frame.hpp"
+#include "delta/frame_publisher.hpp"
 #include "delta/row_fetcher.hpp"
+#include "wire/event_ids.hpp"
 #include "topics/window_sink.hpp"
 
 #include <functional>
@@ -24,41 +25,32 @@ struct Metrics;
 
 namespace deltacast::delta {
 
-/// Where finished frames go (sse::Hub in production). Core strand only.
-class FramePublisher {
-public:
-    virtual ~FramePublisher() = default;
-    virtual void publish(FramePtr frame) = 0;
-    /// The topic's signals are seen from now on / no longer (for the replay buffer).
-    virtual void topic_listening(const std::string& /*topic*/) {}
-    virtual void topic_dropped(const std::string& /*topic*/) {}
-};
-
 class DeltaEngine final : public topics::WindowSink {
 public:
-    DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, EventIds& ids, Metrics& metrics);
+    /// Frames go to `publisher`; LISTEN and UNLISTEN of each topic are passed to `coverage`.
+    DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, TopicCoverage& coverage,
+                wire::EventIds& ids, Metrics& metrics);
 
     void on_window(topics::WindowBatch batch) override;
     void on_resync(const topics::Topic& topic, const std::string& reason) override;
-    void on_listening(const topics::Topic& topic) override {
-        publisher_.topic_listening(topic.key);
-    }
-    void on_unlistened(const topics::Topic& topic) override { publisher_.topic_dropped(topic.key); }
+    void on_listening(const topics::Topic& topic) override { coverage_.topic_listening(topic.key); }
+    void on_unlistened(const topics::Topic& topic) override { coverage_.topic_dropped(topic.key); }
 
     /// The current rows of `topic` for ONE new connection (entity-upsert with "snapshot":true,
     /// no event ids); `done(nullptr)` when the kind has no snapshot query or it failed.
-    void snapshot(const topics::Topic& topic, std::function<void(FramePtr)> done);
+    void snapshot(const topics::Topic& topic, std::function<void(wire::FramePtr)> done);
 
 private:
     struct Flight;
     void run(topics::WindowBatch batch);
     void finish(const std::string& key);
-    FramePtr build(const topics::WindowBatch& batch,
+    wire::FramePtr build(const topics::WindowBatch& batch,
                    const std::vector<std::optional<std::vector<Row>>>& results);
 
     RowFetcher& fetcher_;
     FramePublisher& publisher_;
-    EventIds& ids_;
+    TopicCoverage& coverage_;
+    wire::EventIds& ids_;
     Metrics& metrics_;
     std::unordered_map<std::string, std::optional<topics::WindowBatch>> in_flight_;
 };

@@ -4,7 +4,7 @@
 
 namespace deltacast::delta {
 
-ReplayStore::ReplayStore(const ReplayConfig& config, FramePublisher& next, const EventIds& ids)
+ReplayStore::ReplayStore(const ReplayConfig& config, FramePublisher& next, const wire::EventIds& ids)
     : config_(config), next_(next), ids_(ids) {}
 
 void ReplayStore::topic_listening(const std::string& topic) {
@@ -15,15 +15,13 @@ void ReplayStore::topic_listening(const std::string& topic) {
     ring.entries.clear();
     ring.bytes = 0;
     ring.covered_after = ids_.last() + 1;
-    next_.topic_listening(topic);
 }
 
 void ReplayStore::topic_dropped(const std::string& topic) {
     rings_.erase(topic);
-    next_.topic_dropped(topic);
 }
 
-void ReplayStore::publish(FramePtr frame) {
+void ReplayStore::publish(wire::FramePtr frame) {
     const auto it = rings_.find(frame->topic);
     if (it != rings_.end()) {
         Ring& ring = it->second;
@@ -49,7 +47,7 @@ void ReplayStore::evict(Ring& ring, Clock::time_point now) {
     while (!ring.entries.empty() &&
            (ring.entries.size() > config_.max_frames || ring.bytes > config_.max_bytes ||
             now - ring.entries.front().at > max_age)) {
-        const FramePtr& oldest = ring.entries.front().frame;
+        const wire::FramePtr& oldest = ring.entries.front().frame;
         ring.covered_after = std::max(ring.covered_after, oldest->last_seq);
         ring.bytes -= oldest->bytes.size();
         ring.entries.pop_front();
@@ -89,7 +87,7 @@ ReplayStore::Replay ReplayStore::replay_after(std::uint64_t seq,
         }
     }
     std::sort(replay.frames.begin(), replay.frames.end(),
-              [](const FramePtr& a, const FramePtr& b) { return a->first_seq < b->first_seq; });
+              [](const wire::FramePtr& a, const wire::FramePtr& b) { return a->first_seq < b->first_seq; });
     return replay;
 }
 

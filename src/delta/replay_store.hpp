@@ -1,7 +1,8 @@
 #pragma once
 // ReplayStore: a per-topic ring of recent frames, so a client that reconnects with its last
 // event id gets exactly the frames it missed instead of refetching. It sits between DeltaEngine
-// and the Hub (a FramePublisher that records, then forwards).
+// and the Hub: a FramePublisher that records each frame, then forwards it to `next`; and the
+// TopicCoverage that hears each topic's LISTEN and UNLISTEN.
 //
 // A topic's ring covers the client's last seq N when every frame of the topic after N is still
 // in the ring: the topic was LISTENed continuously since before N (coverage starts at each LISTEN
@@ -14,8 +15,9 @@
 //
 // Threading: core strand only.
 
-#include "app/config.hpp"
-#include "delta/delta_engine.hpp"
+#include "config/config.hpp"
+#include "delta/frame_publisher.hpp"
+#include "wire/event_ids.hpp"
 
 #include <chrono>
 #include <deque>
@@ -25,18 +27,18 @@
 
 namespace deltacast::delta {
 
-class ReplayStore final : public FramePublisher {
+class ReplayStore final : public FramePublisher, public TopicCoverage {
 public:
     using Clock = std::chrono::steady_clock;
 
-    ReplayStore(const ReplayConfig& config, FramePublisher& next, const EventIds& ids);
+    ReplayStore(const ReplayConfig& config, FramePublisher& next, const wire::EventIds& ids);
 
-    void publish(FramePtr frame) override;
+    void publish(wire::FramePtr frame) override;
     void topic_listening(const std::string& topic) override;
     void topic_dropped(const std::string& topic) override;
 
     struct Replay {
-        std::vector<FramePtr> frames;        // in seq order, across topics
+        std::vector<wire::FramePtr> frames;        // in seq order, across topics
         std::vector<std::string> uncovered;  // topics that need a resync instead
     };
     /// The retained frames after `seq` for `topics`; `now` is for the age bound.
@@ -47,7 +49,7 @@ public:
 
 private:
     struct Entry {
-        FramePtr frame;
+        wire::FramePtr frame;
         Clock::time_point at;
     };
     struct Ring {
@@ -59,7 +61,7 @@ private:
 
     const ReplayConfig& config_;
     FramePublisher& next_;
-    const EventIds& ids_;
+    const wire::EventIds& ids_;
     std::unordered_map<std::string, Ring> rings_;
 };
 

@@ -4,7 +4,7 @@
 //
 // Threading: core strand only; `done` runs there, never inline.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
 #include <functional>
 #include <optional>

@@ -1,6 +1,6 @@
 #include "pg/query_pool.hpp"
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "util/backoff.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"

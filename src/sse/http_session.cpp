@@ -109,7 +109,7 @@ void HttpSession::handle(Request request) {
         Response res{http::status::ok, version};
         res.set(http::field::content_type, "text/plain; version=0.0.4");
         res.keep_alive(keep_alive);
-        res.body() = context_.service.metrics_text();
+        res.body() = context_.status.metrics_text();
         res.prepare_payload();
         send(std::move(res));
     } else if (path == "/debug/listening" && context_.config.server.debug_endpoints) {
@@ -122,7 +122,7 @@ void HttpSession::handle(Request request) {
 
 void HttpSession::send_readyz(const Request& request) {
     const bool draining = context_.draining.load();
-    const bool ready = !draining && context_.service.ready();
+    const bool ready = !draining && context_.status.ready();
     nlohmann::json body{{"status", ready ? "ready" : draining ? "draining" : "not-ready"}};
     if (draining) {
         body["reason"] = "shutting down";
@@ -141,7 +141,7 @@ void HttpSession::send_readyz(const Request& request) {
 }
 
 void HttpSession::send_listening(const Request& request) {
-    context_.service.listening_channels(
+    context_.status.listening_channels(
         [self = shared_from_this(), version = request.version(),
          keep_alive = request.keep_alive()](std::optional<std::vector<std::string>> channels) {
             asio::post(self->stream_.get_executor(), [self, channels, version, keep_alive] {

@@ -2,7 +2,7 @@
 // Small HTTP helpers shared by HttpSession and SseSession: JSON error/status responses and
 // CORS headers. Pure; any thread.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "sse/connection_limits.hpp"
 
 #include <boost/beast/http.hpp>
@@ -22,12 +22,14 @@ class JwtVerifier;
 namespace deltacast::sse {
 
 class StreamService;
+class ServerStatus;
 
 /// Everything a connection needs, owned by the App and outliving every session.
 struct HttpContext {
     const Config& config;
     Metrics& metrics;
-    StreamService& service;
+    StreamService& streams;
+    ServerStatus& status;
     const auth::JwtVerifier* verifier;  // nullptr with auth.mode = "none"
     ConnectionLimits limits;            // admitted stream sessions
     std::atomic<bool> draining{false};  // shutting down: new streams get 503, /readyz 503

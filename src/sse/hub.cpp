@@ -49,7 +49,7 @@ void Hub::leave(const std::vector<std::string>& topics, const std::shared_ptr<Su
     }
 }
 
-void Hub::publish(delta::FramePtr frame) {
+void Hub::publish(wire::FramePtr frame) {
     const auto it = table_.find(frame->topic);
     if (it == table_.end()) {
         return;

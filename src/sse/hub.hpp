@@ -9,7 +9,7 @@
 // Threading: core strand only. The posted handlers read an immutable snapshot of a group's
 // subscribers, rebuilt on the first publish after a join or leave.
 
-#include "delta/delta_engine.hpp"
+#include "delta/frame_publisher.hpp"
 #include "sse/shard.hpp"
 
 #include <memory>
@@ -24,21 +24,21 @@ class Subscriber {
 public:
     virtual ~Subscriber() = default;
     /// Thread-safe (posts to the subscriber).
-    virtual void push(delta::FramePtr frame) = 0;
+    virtual void push(wire::FramePtr frame) = 0;
     /// Writes `last` (if any) after what is queued, ignores later pushes, then closes the
     /// connection; the close reaches the core as StreamService::close(). Thread-safe.
-    virtual void end(delta::FramePtr last) = 0;
+    virtual void end(wire::FramePtr last) = 0;
     /// The shard whose strand this subscriber runs on, or nullptr (then the Hub uses push()).
     virtual Shard* shard() const { return nullptr; }
     /// Like push(), but called on shard()'s strand, so it needs no post of its own.
-    virtual void deliver(const delta::FramePtr& frame) { push(frame); }
+    virtual void deliver(const wire::FramePtr& frame) { push(frame); }
 };
 
 class Hub final : public delta::FramePublisher {
 public:
     void join(const std::vector<std::string>& topics, const std::shared_ptr<Subscriber>& sub);
     void leave(const std::vector<std::string>& topics, const std::shared_ptr<Subscriber>& sub);
-    void publish(delta::FramePtr frame) override;
+    void publish(wire::FramePtr frame) override;
 
     std::size_t subscribers(const std::string& topic) const;
     void clear() { table_.clear(); }

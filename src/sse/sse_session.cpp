@@ -1,8 +1,8 @@
 #include "sse/sse_session.hpp"
 
-#include "auth/jwt.hpp"
-#include "sse/sse_format.hpp"
-#include "sse/stream_request.hpp"
+#include "wire/events.hpp"
+#include "wire/sse_format.hpp"
+#include "sse/stream_admission.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
@@ -17,10 +17,10 @@ namespace http = boost::beast::http;
 
 namespace {
 
-delta::FramePtr heartbeat_frame() {
-    static const delta::FramePtr frame = [] {
-        auto f = std::make_shared<delta::Frame>();
-        append_comment(f->bytes, "hb");
+wire::FramePtr heartbeat_frame() {
+    static const wire::FramePtr frame = [] {
+        auto f = std::make_shared<wire::Frame>();
+        wire::append_comment(f->bytes, "hb");
         return f;
     }();
     return frame;
@@ -61,80 +61,34 @@ SseSession::~SseSession() = default;
 void SseSession::start(Request request) {
     origin_ = std::string(request[http::field::origin]);
     accept_encoding_ = std::string(request[http::field::accept_encoding]);
-    const auto query = split_target(request.target()).second;
-    auto parsed = parse_stream_request(context_.config, query, request["Last-Event-ID"],
-                                       request[http::field::authorization],
-                                       request[http::field::cookie]);
-    if (auto* error = std::get_if<HttpError>(&parsed)) {
-        reject(static_cast<http::status>(error->status), error->body);
+    auto admission = admit_stream(context_, request, unix_now());
+    if (auto* refused = std::get_if<Refused>(&admission)) {
+        reject(*refused);
         return;
     }
-    auto& stream_request = std::get<StreamRequest>(parsed);
-    Identity identity{"anonymous", nlohmann::json::object()};
-    if (context_.verifier != nullptr) {
-        if (stream_request.token.empty()) {
-            reject(http::status::unauthorized, {{"error", "unauthorized"}, {"reason", "missing token"}});
-            return;
-        }
-        auto verified = context_.verifier->verify(stream_request.token, unix_now());
-        if (auto* error = std::get_if<auth::JwtError>(&verified)) {
-            reject(http::status::unauthorized,
-                   {{"error", "unauthorized"}, {"reason", std::string(auth::to_string(*error))}});
-            return;
-        }
-        auto& token = std::get<auth::VerifiedToken>(verified);
-        identity = Identity{std::move(token.subject), std::move(token.claims)};
-        token_expires_at_ = token.expires_at;
-    }
-    if (!admit(identity.subject)) {
-        return;
-    }
-    for (const auto& topic : stream_request.topics) {
-        topic_keys_.push_back(topic.key);
-    }
-    open_request_ = std::make_shared<OpenRequest>(
-        OpenRequest{std::move(stream_request.topics), std::move(identity),
-                    std::move(stream_request.last_event_id)});
+    auto& admitted = std::get<Admitted>(admission);
+    counted_ = true;
+    subject_ = std::move(admitted.subject);
+    token_expires_at_ = admitted.token_expires_at;
+    topic_keys_ = std::move(admitted.topic_keys);
+    open_request_ = std::move(admitted.request);
     do_read();
-    context_.service.open(open_request_, shared_from_this(), [self = shared_from_this()](
+    context_.streams.open(open_request_, shared_from_this(), [self = shared_from_this()](
                                                                  OpenResult result) {
         asio::post(self->socket_.get_executor(),
                    [self, result = std::move(result)] { self->on_open(result); });
     });
 }
 
-bool SseSession::admit(const std::string& subject) {
-    if (context_.draining.load()) {
-        reject(http::status::service_unavailable, {{"error", "shutting down"}}, 1);
-        return false;
-    }
-    switch (context_.limits.acquire(subject)) {
-    case ConnectionLimits::Verdict::Admitted:
-        counted_ = true;
-        subject_ = subject;
-        return true;
-    case ConnectionLimits::Verdict::ProcessFull:
-        context_.metrics.rejected_process_limit.fetch_add(1, std::memory_order_relaxed);
-        reject(http::status::service_unavailable, {{"error", "too many connections"}}, 5);
-        return false;
-    case ConnectionLimits::Verdict::SubjectFull:
-        context_.metrics.rejected_subject_limit.fetch_add(1, std::memory_order_relaxed);
-        reject(http::status::too_many_requests,
-               {{"error", "too many connections for this subject"}}, 5);
-        return false;
-    }
-    return false;
-}
-
-void SseSession::reject(http::status status, const nlohmann::json& body, int retry_after_s) {
+void SseSession::reject(const Refused& refused) {
     context_.metrics.requests_rejected.fetch_add(1, std::memory_order_relaxed);
-    auto response = std::make_shared<Response>(json_response(status, body, 11, false));
+    auto response = std::make_shared<Response>(json_response(refused.status, refused.body, 11, false));
     // The JSON reason only: the request target and headers may carry a token.
-    log::get("sse")->debug("stream rejected status={} body={}", static_cast<int>(status),
+    log::get("sse")->debug("stream rejected status={} body={}", static_cast<int>(refused.status),
                            response->body());
     apply_cors(*response, context_.config, origin_);
-    if (retry_after_s > 0) {
-        response->set(http::field::retry_after, std::to_string(retry_after_s));
+    if (refused.retry_after_s > 0) {
+        response->set(http::field::retry_after, std::to_string(refused.retry_after_s));
     }
     http::async_write(socket_, *response,
                       [self = shared_from_this(), response](boost::system::error_code,
@@ -144,17 +98,12 @@ void SseSession::reject(http::status status, const nlohmann::json& body, int ret
 void SseSession::on_open(const OpenResult& result) {
     if (closed_) {
         if (result.status == OpenStatus::Ok) {
-            context_.service.close(open_request_, shared_from_this());  // client left meanwhile
+            context_.streams.close(open_request_, shared_from_this());  // client left meanwhile
         }
         return;
     }
-    if (result.status == OpenStatus::Forbidden) {
-        reject(http::status::forbidden, {{"error", "forbidden"}, {"topics", result.denied}});
-        return;
-    }
-    if (result.status == OpenStatus::Unavailable) {
-        reject(http::status::service_unavailable,
-               {{"error", "unavailable"}, {"reason", result.reason}}, 2);
+    if (result.status != OpenStatus::Ok) {
+        reject(refusal_for(result));
         return;
     }
     opened_ = true;
@@ -167,45 +116,25 @@ void SseSession::on_open(const OpenResult& result) {
         return;
     }
     const auto& fanout = context_.config.fanout;
-    compressor_ = make_compressor(negotiate_encoding(accept_encoding_, fanout.compression),
-                                  compression_settings(fanout));
-    head_ = response_head();
-    auto first = std::make_shared<delta::Frame>();
-    append_retry(first->bytes, context_.config.server.retry_ms);
-    delta::append_ready(first->bytes, context_.service.epoch(), topic_keys_);
+    const Encoding encoding = negotiate_encoding(accept_encoding_, fanout.compression);
+    compressor_ = make_compressor(encoding, compression_settings(fanout));
+    head_ = stream_response_head(context_.config, encoding, origin_);
+    auto first = std::make_shared<wire::Frame>();
+    wire::append_retry(first->bytes, context_.config.server.retry_ms);
+    wire::append_ready(first->bytes, context_.streams.epoch(), topic_keys_);
     queue_.push_front(std::move(first));
     arm_heartbeat();
     do_write();
 }
 
-std::string SseSession::response_head() const {
-    std::string head =
-        "HTTP/1.1 200 OK\r\n"
-        "Server: deltacast\r\n"
-        "Content-Type: text/event-stream\r\n"
-        "Cache-Control: no-cache, no-transform\r\n"
-        "X-Accel-Buffering: no\r\n"
-        "Connection: close\r\n";
-    if (compressor_) {
-        head += "Content-Encoding: ";
-        head += content_encoding_name(compressor_->encoding());
-        head += "\r\nVary: Accept-Encoding\r\n";
-    }
-    if (cors_allowed(context_.config, origin_)) {
-        head += "Access-Control-Allow-Origin: " + origin_ +
-                "\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
-    }
-    return head + "\r\n";
-}
-
-void SseSession::push(delta::FramePtr frame) {
+void SseSession::push(wire::FramePtr frame) {
     asio::post(socket_.get_executor(),
                [self = shared_from_this(), frame = std::move(frame)]() mutable {
                    self->enqueue(std::move(frame));
                });
 }
 
-void SseSession::end(delta::FramePtr last) {
+void SseSession::end(wire::FramePtr last) {
     asio::post(socket_.get_executor(), [self = shared_from_this(), last = std::move(last)] {
         if (self->closed_ || self->ending_) {
             return;
@@ -223,7 +152,7 @@ void SseSession::end(delta::FramePtr last) {
     });
 }
 
-void SseSession::enqueue(delta::FramePtr frame) {
+void SseSession::enqueue(wire::FramePtr frame) {
     if (closed_ || ending_) {
         return;
     }
@@ -232,8 +161,8 @@ void SseSession::enqueue(delta::FramePtr frame) {
         queued_bytes_ + size > context_.config.server.max_queued_bytes) {
         // Slow consumer: drop what it has not received and tell it to refetch instead.
         queue_.clear();
-        auto resync = std::make_shared<delta::Frame>();
-        delta::append_resync(resync->bytes, topic_keys_, "slow-consumer");
+        auto resync = std::make_shared<wire::Frame>();
+        wire::append_resync(resync->bytes, topic_keys_, "slow-consumer");
         set_queued(resync->bytes.size());
         queue_.push_back(std::move(resync));
         context_.metrics.slow_consumer_resyncs.fetch_add(1, std::memory_order_relaxed);
@@ -381,7 +310,7 @@ void SseSession::close() {
     }
     if (opened_) {
         context_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
-        context_.service.close(open_request_, shared_from_this());
+        context_.streams.close(open_request_, shared_from_this());
     }
 }
 

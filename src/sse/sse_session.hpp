@@ -1,9 +1,9 @@
 #pragma once
-// SseSession: one browser tab's multiplexed stream. It validates the request, authenticates,
-// enforces the connection limit, asks the core to open the stream (access checks, LISTEN
-// confirmed, fan-out joined), then writes the SSE headers, `retry:` and `ready`, and from then
-// on every frame pushed to it, each through the connection's own compressor with one flush per
-// frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
+// SseSession: one browser tab's multiplexed stream. Admission (sse/stream_admission.hpp)
+// decides whether the request becomes a stream; the session then asks the core to open it
+// (access checks, LISTEN confirmed, fan-out joined), writes the SSE headers, `retry:` and
+// `ready`, and from then on every frame pushed to it, each through the connection's own
+// compressor with one flush per frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
 // replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
 // connection at the next heartbeat tick. Heartbeat comments keep idle connections alive through
 // proxies; at each heartbeat tick a stream whose token has expired is closed (the client reconnects with its
@@ -15,8 +15,9 @@
 // call from a handler already on that strand. Exceptions never escape a handler: a failure
 // closes this session only.
 
-#include "delta/frame.hpp"
+#include "wire/frame.hpp"
 #include "sse/compressor.hpp"
+#include "sse/stream_admission.hpp"
 #include "sse/http_util.hpp"
 #include "sse/stream_service.hpp"
 
@@ -36,25 +37,20 @@ namespace deltacast::sse {
 
 class SseSession final : public Subscriber, public std::enable_shared_from_this<SseSession> {
 public:
-    using Request = boost::beast::http::request<boost::beast::http::empty_body>;
-
     /// `socket` runs on `shard`'s strand.
     SseSession(boost::asio::ip::tcp::socket socket, HttpContext& context, Shard& shard);
     ~SseSession() override;
 
     void start(Request request);
-    void push(delta::FramePtr frame) override;
-    void end(delta::FramePtr last) override;
+    void push(wire::FramePtr frame) override;
+    void end(wire::FramePtr last) override;
     Shard* shard() const override { return &shard_; }
-    void deliver(const delta::FramePtr& frame) override { enqueue(frame); }
+    void deliver(const wire::FramePtr& frame) override { enqueue(frame); }
 
 private:
-    bool admit(const std::string& subject);
-    void reject(boost::beast::http::status status, const nlohmann::json& body,
-                int retry_after_s = 0);
+    void reject(const Refused& refused);
     void on_open(const OpenResult& result);
-    std::string response_head() const;
-    void enqueue(delta::FramePtr frame);
+    void enqueue(wire::FramePtr frame);
     void set_queued(std::size_t bytes);
     void do_write();
     void on_write(boost::system::error_code ec, std::size_t bytes);
@@ -78,10 +74,10 @@ private:
 
     std::unique_ptr<Compressor> compressor_;
     std::string head_;  // response head, written before the first frame (never compressed)
-    std::deque<delta::FramePtr> queue_;
+    std::deque<wire::FramePtr> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
-    std::vector<delta::FramePtr> in_flight_;
+    std::vector<wire::FramePtr> in_flight_;
     std::string compressed_;
     std::vector<boost::asio::const_buffer> buffers_;
     std::chrono::steady_clock::time_point write_started_;  // of the write in flight

@@ -6,7 +6,7 @@
 // Callers must not use anything from the request in SSE fields unvalidated: CR, LF or NUL
 // could inject fields, so Last-Event-ID is rejected when it holds them.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "topics/topic.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #pragma once
-// StreamService: what the HTTP layer needs from the core (implemented by app::App). Sessions
-// run on their own strands; these methods are thread-safe and hop to the core strand inside.
+// StreamService and ServerStatus: what the HTTP layer needs from the core. Sessions run on
+// their own strands; these methods are thread-safe and hop to the core strand inside.
 
 #include "sse/hub.hpp"
 #include "topics/topic.hpp"
@@ -36,12 +36,12 @@ struct OpenResult {
     std::string reason;               // Unavailable: why
 };
 
+/// Opening and closing streams: implemented by streams::StreamOpener.
 class StreamService {
 public:
     virtual ~StreamService() = default;
 
-    /// True while the LISTEN connection is up (any thread).
-    virtual bool ready() const = 0;
+    /// The event-id epoch of this process (any thread).
     virtual const std::string& epoch() const = 0;
 
     /// Access checks, then subscribe (LISTEN confirmed for every topic), then join the
@@ -56,10 +56,19 @@ public:
     /// Leaves the fan-out and releases the topics (after open() answered Ok).
     virtual void close(std::shared_ptr<const OpenRequest> request,
                        std::shared_ptr<Subscriber> subscriber) = 0;
+};
 
+/// What the operational endpoints (/readyz, /metrics, /debug/listening) read: implemented by
+/// App.
+class ServerStatus {
+public:
+    virtual ~ServerStatus() = default;
+
+    /// True while the LISTEN connection is up (any thread).
+    virtual bool ready() const = 0;
     virtual std::string metrics_text() const = 0;
-
-    /// SELECT pg_listening_channels() on the listener's session (debug endpoint).
+    /// SELECT pg_listening_channels() on the listener's session (debug endpoint); `done` runs
+    /// on the core strand.
     virtual void listening_channels(
         std::function<void(std::optional<std::vector<std::string>>)> done) = 0;
 };

@@ -3,7 +3,7 @@
 // Payloads come from writers (trusted, but buggy): anything unexpected is an error the caller
 // counts, logs (rate-limited) and answers with `resync`, never a crash.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
 #include <optional>
 #include <string>

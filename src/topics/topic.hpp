@@ -7,7 +7,7 @@
 // hex, text ids are 1..64 chars of [A-Za-z0-9_.@-]. The channel `<prefix><kind>:<id>` must fit
 // Postgres' 63-byte identifier limit, or the topic is rejected (Postgres would truncate it).
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #include "topics/topic_manager.hpp"
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 

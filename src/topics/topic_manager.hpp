@@ -51,13 +51,13 @@ namespace deltacast::topics {
 
 enum class SubscribeStatus { Ok, Unavailable, Timeout };
 
-class TopicManager {
+class TopicManager final : public NotificationHandler {
 public:
     using SubscribeDone = std::function<void(SubscribeStatus)>;
 
     TopicManager(const Config& config, Notifier& notifier, Scheduler& scheduler, WindowSink& sink,
                  Metrics& metrics);
-    ~TopicManager();
+    ~TopicManager() override;
     TopicManager(const TopicManager&) = delete;
     TopicManager& operator=(const TopicManager&) = delete;
 
@@ -69,12 +69,11 @@ public:
     /// Releases one reference on each topic (after a successful subscribe).
     void unsubscribe(const std::vector<Topic>& topics);
 
-    /// A notification from the listener.
-    void on_notification(std::string_view channel, std::string_view payload);
-    /// The listener lost its connection: nothing is listened any more.
-    void on_connection_lost();
-    /// The listener reconnected and re-LISTENed every channel: subscribers get `resync`.
-    void on_resubscribed();
+    // NotificationHandler (from the LISTEN connection)
+    void on_notification(std::string_view channel, std::string_view payload) override;
+    void on_connection_lost() override;
+    /// Every LISTENed topic gets `resync` (see the invariant above).
+    void on_resubscribed() override;
 
     std::size_t topic_count() const { return topics_.size(); }
     int refs(const std::string& key) const;

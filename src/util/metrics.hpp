@@ -1,11 +1,73 @@
 #pragma once
 // Metrics: the process's counters and gauges, plain relaxed atomics so any thread (session
-// strands, the core strand) can bump them without locks. Rendered as Prometheus text by
-// render_prometheus(). One instance per process, owned by App, passed by reference.
+// strands, the core strand) can bump them without locks. DELTACAST_METRICS is the one table:
+// it declares each field and drives render_prometheus(), so a metric cannot be declared and
+// forgotten (or rendered under two names). One instance per process, owned by App, passed by
+// reference.
 
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+// X(kind, member, Prometheus name, help): kind Gauge or Counter (a counter's name ends in _total).
+// clang-format off
+#define DELTACAST_METRICS(X) \
+    X(Gauge, connections, "deltacast_connections", "Open SSE streams.") \
+    X(Counter, connections_total, "deltacast_connections_total", "SSE streams opened.") \
+    X(Counter, requests_rejected, "deltacast_stream_requests_rejected_total", \
+      "Stream requests answered with an error status.") \
+    X(Counter, rejected_subject_limit, "deltacast_stream_rejected_subject_limit_total", \
+      "Stream requests answered 429: too many streams for one subject.") \
+    X(Counter, rejected_process_limit, "deltacast_stream_rejected_process_limit_total", \
+      "Stream requests answered 503: server.max_connections reached.") \
+    X(Counter, streams_drained, "deltacast_streams_drained_total", \
+      "Streams ended by a graceful shutdown (SIGTERM).") \
+    X(Counter, token_expiry_closes, "deltacast_token_expiry_closes_total", \
+      "Streams closed because their token expired.") \
+    X(Counter, handler_exceptions, "deltacast_handler_exceptions_total", \
+      "Exceptions that escaped an I/O handler (logged; the process goes on).") \
+    X(Gauge, topics, "deltacast_topics", "Topics with subscribers or lingering.") \
+    X(Gauge, listen_channels, "deltacast_listen_channels", "Channels LISTENed on Postgres.") \
+    X(Gauge, listener_connected, "deltacast_listener_connected", \
+      "1 while the LISTEN connection is up.") \
+    X(Counter, listener_reconnects, "deltacast_listener_reconnects_total", \
+      "Listener reconnections.") \
+    X(Counter, listen_commands, "deltacast_listen_commands_total", \
+      "LISTEN/UNLISTEN statements sent.") \
+    X(Counter, signals, "deltacast_signals_total", "Notifications received.") \
+    X(Counter, signals_malformed, "deltacast_signals_malformed_total", "Malformed notifications.") \
+    X(Counter, signals_ignored, "deltacast_signals_ignored_total", \
+      "Notifications for topics already UNLISTENed.") \
+    X(Counter, windows, "deltacast_windows_total", "Coalescing windows flushed.") \
+    X(Counter, windows_unwatched, "deltacast_windows_unwatched_total", \
+      "Windows flushed for a lingering topic (no subscriber; kept for replay).") \
+    X(Counter, queries, "deltacast_queries_total", "Delta and snapshot queries run.") \
+    X(Counter, query_errors, "deltacast_query_errors_total", "Queries that failed.") \
+    X(Counter, frames, "deltacast_frames_total", "Frames built (once per topic per window).") \
+    X(Counter, frames_delivered, "deltacast_frames_delivered_total", \
+      "Frames handed to connections.") \
+    X(Counter, bytes_uncompressed, "deltacast_bytes_uncompressed_total", \
+      "SSE bytes before compression.") \
+    X(Counter, bytes_wire, "deltacast_bytes_wire_total", "Bytes written to sockets.") \
+    X(Counter, resyncs, "deltacast_resyncs_total", "resync frames built.") \
+    X(Counter, snapshots, "deltacast_snapshots_total", "Snapshot frames sent.") \
+    X(Counter, replayed_frames, "deltacast_replayed_frames_total", \
+      "Frames replayed to clients resuming with Last-Event-ID.") \
+    X(Gauge, queued_bytes, "deltacast_queued_bytes", \
+      "Frame bytes queued for sockets, all connections (each bounded by max_queued_bytes).") \
+    X(Counter, slow_consumer_resyncs, "deltacast_slow_consumer_resyncs_total", \
+      "Connection queues dropped and replaced by resync.") \
+    X(Counter, slow_consumer_closes, "deltacast_slow_consumer_closes_total", \
+      "Connections closed because a write was stuck.") \
+    X(Counter, heartbeats, "deltacast_heartbeats_total", "Heartbeat comments sent.") \
+    X(Counter, access_checks_sql, "deltacast_access_checks_sql_total", "SQL access checks run.") \
+    X(Counter, access_cache_hits, "deltacast_access_cache_hits_total", \
+      "Access checks served from cache.") \
+    X(Counter, access_rechecks, "deltacast_access_rechecks_total", \
+      "Periodic access re-checks of open streams.") \
+    X(Counter, streams_revoked, "deltacast_streams_revoked_total", \
+      "Streams ended with event: revoked.")
+// clang-format on
 
 namespace deltacast {
 
@@ -13,51 +75,12 @@ struct Metrics {
     using Counter = std::atomic<std::uint64_t>;
     using Gauge = std::atomic<std::int64_t>;
 
-    // HTTP / SSE
-    Gauge connections{0};             // open SSE streams
-    Counter connections_total{0};     // streams opened since start
-    Counter requests_rejected{0};     // 4xx/5xx answers to stream requests
-    Counter rejected_subject_limit{0}; // 429: the subject holds server.max_connections_per_subject
-    Counter rejected_process_limit{0}; // 503: the process holds server.max_connections
-    Counter streams_drained{0};       // streams ended by a graceful shutdown
-    Counter token_expiry_closes{0};   // streams closed because their token expired
-    Counter frames_delivered{0};      // frames handed to a connection (one per subscriber)
-    Counter bytes_uncompressed{0};    // SSE bytes before compression, all connections
-    Counter bytes_wire{0};            // bytes written to sockets (after compression)
-    Gauge queued_bytes{0};            // frame bytes queued for sockets, all connections
-    Counter slow_consumer_resyncs{0}; // queues dropped and replaced by `resync`
-    Counter slow_consumer_closes{0};  // connections closed because a write was stuck
-    Counter heartbeats{0};
-    Counter handler_exceptions{0};    // exceptions that escaped a handler (bugs; logged)
+#define DELTACAST_METRIC_FIELD(kind, member, name, help) kind member{0};
+    DELTACAST_METRICS(DELTACAST_METRIC_FIELD)
+#undef DELTACAST_METRIC_FIELD
 
-    // Postgres listener
-    Gauge listener_connected{0};
-    Gauge listen_channels{0};         // channels LISTENed on the server right now
-    Counter listener_reconnects{0};
-    Counter listen_commands{0};       // LISTEN/UNLISTEN statements sent
-
-    // Topics and windows
-    Gauge topics{0};                  // topics with subscribers or lingering
-    Counter signals{0};               // notifications received
-    Counter signals_malformed{0};
-    Counter signals_ignored{0};       // for topics already UNLISTENed
-    Counter windows{0};               // windows flushed
-    Counter windows_unwatched{0};     // of those, for a lingering topic (kept for replay)
-
-    // Delta queries and frames
-    Counter queries{0};
-    Counter query_errors{0};
-    Counter query_micros{0};          // total query time, for a _seconds_sum
-    Counter frames{0};                // frames built (once per window per topic)
-    Counter resyncs{0};               // resync frames built (any reason)
-    Counter snapshots{0};
-    Counter replayed_frames{0};       // frames re-sent to resuming clients
-
-    // Access
-    Counter access_checks_sql{0};
-    Counter access_cache_hits{0};
-    Counter access_rechecks{0};       // periodic re-checks of open streams
-    Counter streams_revoked{0};       // streams ended with `event: revoked`
+    /// Total query time in microseconds: with `queries`, the deltacast_query_seconds summary.
+    Counter query_micros{0};
 };
 
 /// The metrics as Prometheus text exposition format (version 0.0.4).

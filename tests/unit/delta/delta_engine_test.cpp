@@ -23,7 +23,7 @@ constexpr const char* kUuidA = "123e4567-e89b-12d3-a456-426614174000";
 constexpr const char* kUuidB = "123e4567-e89b-12d3-a456-426614174001";
 
 // The events of a frame; every frame must be whole events (ending in a blank line).
-std::vector<SseEvent> events_of(const FramePtr& frame) {
+std::vector<SseEvent> events_of(const wire::FramePtr& frame) {
     EXPECT_NE(frame, nullptr);
     if (!frame) {
         return {};
@@ -68,9 +68,10 @@ protected:
 
     unit_test::FakeRowFetcher fetcher_;
     unit_test::RecordingPublisher publisher_;
-    EventIds ids_{"ab12cd34"};
+    unit_test::RecordingCoverage coverage_;
+    wire::EventIds ids_{"ab12cd34"};
     Metrics metrics_;
-    DeltaEngine engine_{fetcher_, publisher_, ids_, metrics_};
+    DeltaEngine engine_{fetcher_, publisher_, coverage_, ids_, metrics_};
 };
 
 // One query per entity that has ids, with that entity's ids and the topic id, and no frame
@@ -105,7 +106,7 @@ TEST_F(DeltaEngineTest, FrameHoldsUpsertAndDelete) {
     fetcher_.complete(0, {row("101", row101)});
     fetcher_.complete(1, {});
     ASSERT_EQ(publisher_.frames.size(), 1u);
-    const FramePtr frame = publisher_.frames[0];
+    const wire::FramePtr frame = publisher_.frames[0];
     EXPECT_EQ(frame->topic, "chat:42");
     EXPECT_NE(frame->bytes.find(row101), std::string::npos) << "row not spliced verbatim";
     const auto events = events_of(frame);
@@ -261,9 +262,9 @@ TEST_F(DeltaEngineTest, ResyncFrame) {
 // A snapshot runs only the entities' snapshot queries and yields an upsert marked
 // "snapshot":true with no event id (it is not part of the replayable stream).
 TEST_F(DeltaEngineTest, SnapshotFrame) {
-    FramePtr got;
+    wire::FramePtr got;
     int calls = 0;
-    engine_.snapshot(unit_test::topic("chat:42"), [&](FramePtr f) {
+    engine_.snapshot(unit_test::topic("chat:42"), [&](wire::FramePtr f) {
         got = std::move(f);
         ++calls;
     });
@@ -289,8 +290,8 @@ TEST_F(DeltaEngineTest, SnapshotFrame) {
 
 // A failed snapshot query yields a resync("snapshot-failed") frame for that connection.
 TEST_F(DeltaEngineTest, SnapshotFailureResyncs) {
-    FramePtr got;
-    engine_.snapshot(unit_test::topic("chat:42"), [&](FramePtr f) { got = std::move(f); });
+    wire::FramePtr got;
+    engine_.snapshot(unit_test::topic("chat:42"), [&](wire::FramePtr f) { got = std::move(f); });
     fetcher_.fail(0);
     const auto events = events_of(got);
     ASSERT_EQ(events.size(), 1u);
@@ -303,14 +304,24 @@ TEST_F(DeltaEngineTest, SnapshotFailureResyncs) {
 // Kinds without a snapshot query answer done(nullptr) at once, without a query.
 TEST_F(DeltaEngineTest, NoSnapshotQueryGivesNull) {
     int calls = 0;
-    FramePtr got = std::make_shared<Frame>();
-    engine_.snapshot(unit_test::topic("user:ann"), [&](FramePtr f) {
+    wire::FramePtr got = std::make_shared<wire::Frame>();
+    engine_.snapshot(unit_test::topic("user:ann"), [&](wire::FramePtr f) {
         got = std::move(f);
         ++calls;
     });
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(got, nullptr);
     EXPECT_TRUE(fetcher_.calls.empty());
+}
+
+// A topic's LISTEN and UNLISTEN reach the coverage seam (the replay ring), in order, and
+// publish nothing.
+TEST_F(DeltaEngineTest, ListenAndUnlistenGoToTheCoverage) {
+    engine_.on_listening(unit_test::topic("chat:1"));
+    engine_.on_unlistened(unit_test::topic("chat:1"));
+    EXPECT_EQ(coverage_.listening, Ids{"chat:1"});
+    EXPECT_EQ(coverage_.dropped, Ids{"chat:1"});
+    EXPECT_TRUE(publisher_.frames.empty());
 }
 
 }  // namespace

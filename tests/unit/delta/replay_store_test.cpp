@@ -11,15 +11,15 @@ using namespace std::chrono_literals;
 
 class Forward final : public FramePublisher {
 public:
-    void publish(FramePtr frame) override { frames.push_back(std::move(frame)); }
-    std::vector<FramePtr> frames;
+    void publish(wire::FramePtr frame) override { frames.push_back(std::move(frame)); }
+    std::vector<wire::FramePtr> frames;
 };
 
 class ReplayStoreTest : public ::testing::Test {
 protected:
     /// Publishes a frame for `topic` carrying `events` event ids (0 = a resync frame).
-    FramePtr publish(const std::string& topic, int events = 1, std::size_t size = 10) {
-        auto frame = std::make_shared<Frame>();
+    wire::FramePtr publish(const std::string& topic, int events = 1, std::size_t size = 10) {
+        auto frame = std::make_shared<wire::Frame>();
         frame->topic = topic;
         frame->bytes.assign(size, 'x');
         for (int i = 0; i < events; ++i) {
@@ -39,7 +39,7 @@ protected:
     }
 
     ReplayConfig config_{4, 1000, 60};
-    EventIds ids_{"ep"};
+    wire::EventIds ids_{"ep"};
     Forward next_;
     ReplayStore store_{config_, next_, ids_};
 };
@@ -141,11 +141,11 @@ TEST_F(ReplayStoreTest, DroppedTopicIsUncovered) {
 // max_frames = 0 disables replay: resumes always resync.
 TEST(ReplayStoreDisabled, EveryResumeResyncs) {
     ReplayConfig config{0, 1000, 60};
-    EventIds ids{"ep"};
+    wire::EventIds ids{"ep"};
     Forward next;
     ReplayStore store{config, next, ids};
     store.topic_listening("chat:1");
-    auto frame = std::make_shared<Frame>();
+    auto frame = std::make_shared<wire::Frame>();
     frame->topic = "chat:1";
     ids.next();
     frame->first_seq = frame->last_seq = ids.last();
@@ -156,7 +156,7 @@ TEST(ReplayStoreDisabled, EveryResumeResyncs) {
 
 // Event ids parse back to their seq only for this epoch and only if issued.
 TEST(EventIdsParse, OnlyOwnEpochAndIssuedSeqs) {
-    EventIds ids{"b7f3"};
+    wire::EventIds ids{"b7f3"};
     ids.next();
     ids.next();
     EXPECT_EQ(ids.parse("b7f3-2"), 2U);

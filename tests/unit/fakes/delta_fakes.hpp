@@ -1,6 +1,7 @@
 #pragma once
 // Fakes at the seams of delta::DeltaEngine: a RowFetcher that holds every query's callback
-// until the test completes it, and a FramePublisher that records the frames. Single-threaded.
+// until the test completes it, a FramePublisher that records the frames and a TopicCoverage that
+// records LISTEN / UNLISTEN. Single-threaded.
 
 #include "delta/delta_engine.hpp"
 #include "delta/row_fetcher.hpp"
@@ -61,8 +62,17 @@ public:
 /// delta::FramePublisher that keeps every published frame.
 class RecordingPublisher final : public delta::FramePublisher {
 public:
-    void publish(delta::FramePtr frame) override { frames.push_back(std::move(frame)); }
-    std::vector<delta::FramePtr> frames;
+    void publish(wire::FramePtr frame) override { frames.push_back(std::move(frame)); }
+    std::vector<wire::FramePtr> frames;
+};
+
+/// delta::TopicCoverage that records the topics it hears about, in order.
+class RecordingCoverage final : public delta::TopicCoverage {
+public:
+    void topic_listening(const std::string& topic) override { listening.push_back(topic); }
+    void topic_dropped(const std::string& topic) override { dropped.push_back(topic); }
+    std::vector<std::string> listening;
+    std::vector<std::string> dropped;
 };
 
 }  // namespace deltacast::unit_test

@@ -12,15 +12,15 @@ namespace deltacast::unit_test {
 
 class RecordingSubscriber final : public sse::Subscriber {
 public:
-    void push(delta::FramePtr frame) override { frames.push_back(std::move(frame)); }
-    void end(delta::FramePtr last) override {
+    void push(wire::FramePtr frame) override { frames.push_back(std::move(frame)); }
+    void end(wire::FramePtr last) override {
         ++ends;
         ended_with = std::move(last);
     }
 
-    std::vector<delta::FramePtr> frames;
+    std::vector<wire::FramePtr> frames;
     int ends = 0;
-    delta::FramePtr ended_with;  // the last frame of the latest end(), if any
+    wire::FramePtr ended_with;  // the last frame of the latest end(), if any
 };
 
 }  // namespace deltacast::unit_test

@@ -4,7 +4,7 @@
 // a snapshot query, uuid reactions without), a text kind `user` without snapshot, and a uuid
 // kind `doc`. At most 4 topics per connection. Built once: Topic::kind points into it.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "topics/topic.hpp"
 
 #include <stdexcept>

@@ -15,8 +15,8 @@ namespace {
 
 using unit_test::RecordingSubscriber;
 
-delta::FramePtr frame(const std::string& topic, const std::string& bytes = "data: x\n\n") {
-    return std::make_shared<const delta::Frame>(delta::Frame{topic, bytes});
+wire::FramePtr frame(const std::string& topic, const std::string& bytes = "data: x\n\n") {
+    return std::make_shared<const wire::Frame>(wire::Frame{topic, bytes});
 }
 
 class HubTest : public ::testing::Test {
@@ -134,16 +134,16 @@ TEST_F(HubTest, ClearDropsAll) {
 class ShardSubscriber final : public Subscriber {
 public:
     explicit ShardSubscriber(Shard& shard) : shard_(shard) {}
-    void push(delta::FramePtr frame) override { pushed.push_back(std::move(frame)); }
-    void end(delta::FramePtr) override {}
+    void push(wire::FramePtr frame) override { pushed.push_back(std::move(frame)); }
+    void end(wire::FramePtr) override {}
     Shard* shard() const override { return &shard_; }
-    void deliver(const delta::FramePtr& frame) override {
+    void deliver(const wire::FramePtr& frame) override {
         on_strand = on_strand && shard_.strand.running_in_this_thread();
         delivered.push_back(frame);
     }
 
-    std::vector<delta::FramePtr> pushed;
-    std::vector<delta::FramePtr> delivered;
+    std::vector<wire::FramePtr> pushed;
+    std::vector<wire::FramePtr> delivered;
     bool on_strand = true;
 
 private:

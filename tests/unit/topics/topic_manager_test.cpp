@@ -1,6 +1,6 @@
 #include "topics/topic_manager.hpp"
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "unit/fakes/test_config.hpp"
 #include "unit/fakes/topic_fakes.hpp"
 #include "util/metrics.hpp"

@@ -29,7 +29,7 @@ namespace deltacast {
 struct Metrics;
 }
 
-namespace deltacast::sse {
+namespace deltacast::streams {
 
 class StreamRegistry {
 public:
@@ -40,8 +40,8 @@ public:
     StreamRegistry(const StreamRegistry&) = delete;
     StreamRegistry& operator=(const StreamRegistry&) = delete;
 
-    void add(std::shared_ptr<const OpenRequest> request, std::shared_ptr<Subscriber> subscriber);
-    void remove(const std::shared_ptr<Subscriber>& subscriber);
+    void add(std::shared_ptr<const sse::OpenRequest> request, std::shared_ptr<sse::Subscriber> subscriber);
+    void remove(const std::shared_ptr<sse::Subscriber>& subscriber);
 
     /// Ends every stream, those added later included, at a random moment within `spread`;
     /// `done` runs once no stream is left (at once when there is none).
@@ -53,12 +53,12 @@ public:
 private:
     struct Due {
         topics::Clock::time_point at;
-        const Subscriber* key;
+        const sse::Subscriber* key;
         std::uint64_t serial;  // tells a re-used address from the stream it was queued for
     };
     struct Stream {
-        std::shared_ptr<const OpenRequest> request;
-        std::shared_ptr<Subscriber> subscriber;
+        std::shared_ptr<const sse::OpenRequest> request;
+        std::shared_ptr<sse::Subscriber> subscriber;
         std::uint64_t serial;
         bool rechecked;  // has (or will again have) an entry in due_
     };
@@ -67,13 +67,13 @@ private:
     void schedule_tick();
     void tick();
     void recheck(const Stream& stream);
-    void end_at_random(const std::shared_ptr<Subscriber>& subscriber);
+    void end_at_random(const std::shared_ptr<sse::Subscriber>& subscriber);
 
     const std::chrono::seconds interval_;
     topics::AccessChecker* access_;
     topics::Scheduler& scheduler_;
     Metrics& metrics_;
-    std::unordered_map<const Subscriber*, Stream> streams_;
+    std::unordered_map<const sse::Subscriber*, Stream> streams_;
     // Re-checks in time order (every stream waits the same interval). Entries of closed streams
     // are skipped when due, and compacted away once they outnumber the live ones, so that
     // churn cannot grow the queue past twice the re-checked streams.
@@ -87,4 +87,4 @@ private:
     std::mt19937_64 random_{std::random_device{}()};
 };
 
-}  // namespace deltacast::sse
+}  // namespace deltacast::streams

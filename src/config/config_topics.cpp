@@ -1,6 +1,6 @@
 // Validation of one [topics.<kind>] table: kind name, access rule and entities.
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <cctype>
 #include <set>

@@ -1,6 +1,6 @@
-#include "listen/listener.hpp"
+#include "listen/listen_connection.hpp"
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 #include "util/backoff.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
@@ -14,17 +14,17 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 }
 
-Listener::Listener(asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics)
+ListenConnection::ListenConnection(asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics)
     : core_(core), config_(config), metrics_(metrics), retry_(core) {}
 
-Listener::~Listener() { stop(); }
+ListenConnection::~ListenConnection() { stop(); }
 
-void Listener::start() {
+void ListenConnection::start() {
     stopped_ = false;
     connect();
 }
 
-void Listener::stop() {
+void ListenConnection::stop() {
     stopped_ = true;
     retry_.cancel();
     if (conn_) {
@@ -33,12 +33,12 @@ void Listener::stop() {
     set_ready(false);
 }
 
-void Listener::connect() {
+void ListenConnection::connect() {
     auto conn = std::make_shared<pg::PgConnection>(core_, config_.conninfo, "deltacast/listen");
     conn_ = conn;
     conn->on_notify([this](std::string_view channel, std::string_view payload) {
-        if (callbacks_.on_notify) {
-            callbacks_.on_notify(channel, payload);
+        if (handler_ != nullptr) {
+            handler_->on_notification(channel, payload);
         }
     });
     conn->on_lost([this](const std::string& error) { on_lost(error); });
@@ -55,7 +55,7 @@ void Listener::connect() {
     });
 }
 
-void Listener::on_connected() {
+void ListenConnection::on_connected() {
     std::string sql;
     for (const auto& channel : wanted_) {
         sql += statement(Op{true, channel, nullptr});
@@ -78,8 +78,8 @@ void Listener::on_connected() {
                                  wanted_.size());
         if (reconnected) {
             metrics_.listener_reconnects.fetch_add(1, std::memory_order_relaxed);
-            if (callbacks_.on_resubscribed) {
-                callbacks_.on_resubscribed();
+            if (handler_ != nullptr) {
+                handler_->on_resubscribed();
             }
         }
         pump();
@@ -92,7 +92,7 @@ void Listener::on_connected() {
     conn_->query(std::move(sql), {}, std::move(resubscribed));
 }
 
-void Listener::on_lost(const std::string& error) {
+void ListenConnection::on_lost(const std::string& error) {
     if (stopped_) {
         return;
     }
@@ -105,13 +105,13 @@ void Listener::on_lost(const std::string& error) {
             op.done(false);
         }
     }
-    if (callbacks_.on_lost) {
-        callbacks_.on_lost();
+    if (handler_ != nullptr) {
+        handler_->on_connection_lost();
     }
     schedule_reconnect();
 }
 
-void Listener::schedule_reconnect() {
+void ListenConnection::schedule_reconnect() {
     if (stopped_) {
         return;
     }
@@ -125,7 +125,7 @@ void Listener::schedule_reconnect() {
     });
 }
 
-void Listener::set_ready(bool ready) {
+void ListenConnection::set_ready(bool ready) {
     ready_ = ready;
     ready_flag_.store(ready, std::memory_order_release);
     metrics_.listener_connected.store(ready ? 1 : 0, std::memory_order_relaxed);
@@ -133,7 +133,7 @@ void Listener::set_ready(bool ready) {
                                    std::memory_order_relaxed);
 }
 
-void Listener::listen(const std::string& channel, std::function<void(bool ok)> done) {
+void ListenConnection::listen(const std::string& channel, std::function<void(bool ok)> done) {
     if (!ready_) {
         asio::post(core_, [done = std::move(done)] { done(false); });
         return;
@@ -143,7 +143,7 @@ void Listener::listen(const std::string& channel, std::function<void(bool ok)> d
     pump();
 }
 
-void Listener::unlisten(const std::string& channel) {
+void ListenConnection::unlisten(const std::string& channel) {
     wanted_.erase(channel);
     if (ready_) {
         queued_.push_back(Op{false, channel, nullptr});
@@ -151,11 +151,11 @@ void Listener::unlisten(const std::string& channel) {
     }
 }
 
-std::string Listener::statement(const Op& op) const {
+std::string ListenConnection::statement(const Op& op) const {
     return (op.listen ? "LISTEN " : "UNLISTEN ") + conn_->escape_identifier(op.channel) + ";";
 }
 
-void Listener::pump() {
+void ListenConnection::pump() {
     if (batch_in_flight_ || queued_.empty() || !ready_) {
         return;
     }
@@ -174,7 +174,7 @@ void Listener::pump() {
                  });
 }
 
-void Listener::finish_batch(const std::shared_ptr<pg::PgConnection>& conn, std::vector<Op> ops,
+void ListenConnection::finish_batch(const std::shared_ptr<pg::PgConnection>& conn, std::vector<Op> ops,
                             const pg::QueryOutcome& outcome) {
     batch_in_flight_ = false;
     const bool ok = outcome.ok() && conn == conn_ && ready_;
@@ -195,7 +195,7 @@ void Listener::finish_batch(const std::shared_ptr<pg::PgConnection>& conn, std::
     pump();
 }
 
-void Listener::listening_channels(
+void ListenConnection::listening_channels(
     std::function<void(std::optional<std::vector<std::string>>)> done) {
     if (!ready_) {
         asio::post(core_, [done = std::move(done)] { done(std::nullopt); });

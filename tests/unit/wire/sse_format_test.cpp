@@ -1,10 +1,10 @@
-#include "sse/sse_format.hpp"
+#include "wire/sse_format.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace deltacast::sse {
+namespace deltacast::wire {
 namespace {
 
 using namespace std::string_literals;
@@ -134,4 +134,4 @@ TEST(SseFormat, Retry) {
 }
 
 }  // namespace
-}  // namespace deltacast::sse
+}  // namespace deltacast::wire

@@ -1,6 +1,6 @@
 // The table of scalar and list keys: one line per key drives TOML, environment, CLI and --help.
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,7 @@
 // StreamRegistry: periodic access re-checks end a stream whose topic was revoked (and only
 // then), and a drain ends every stream at a random moment within the spread.
 
-#include "sse/stream_registry.hpp"
+#include "streams/stream_registry.hpp"
 
 #include "unit/fakes/sse_fakes.hpp"
 #include "unit/fakes/topic_fakes.hpp"
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace deltacast::sse {
+namespace deltacast::streams {
 namespace {
 
 using std::chrono::milliseconds;
@@ -40,9 +40,9 @@ protected:
 
     std::shared_ptr<RecordingSubscriber> open(const std::string& topics,
                                               nlohmann::json claims = {{"org", "7"}}) {
-        auto request = std::make_shared<OpenRequest>(
-            OpenRequest{*topics::parse_topic_list(registry_config(), topics, nullptr),
-                        Identity{"u1", std::move(claims)}, ""});
+        auto request = std::make_shared<sse::OpenRequest>(
+            sse::OpenRequest{*topics::parse_topic_list(registry_config(), topics, nullptr),
+                        sse::Identity{"u1", std::move(claims)}, ""});
         auto sub = std::make_shared<RecordingSubscriber>();
         registry_.add(request, sub);
         return sub;
@@ -163,4 +163,4 @@ TEST_F(StreamRegistryTest, DrainCoversLateStreamsAndEmptyRegistry) {
 }
 
 }  // namespace
-}  // namespace deltacast::sse
+}  // namespace deltacast::streams

@@ -1,7 +1,7 @@
 // The TOML layer: scalar keys through the key table, topic kinds ([topics.<kind>]) by hand.
 // Every key of the document must be known: a typo is an error, never a silent default.
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <toml.hpp>
 

@@ -1,9 +1,9 @@
-#include "sse/sse_format.hpp"
+#include "wire/sse_format.hpp"
 
 #include <charconv>
 #include <cstddef>
 
-namespace deltacast::sse {
+namespace deltacast::wire {
 
 namespace {
 
@@ -98,4 +98,4 @@ void append_retry(std::string& out, int ms) {
     out.append("\n\n");
 }
 
-}  // namespace deltacast::sse
+}  // namespace deltacast::wire

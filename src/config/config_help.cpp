@@ -1,6 +1,6 @@
 // help_text(): the --help page, its key list generated from the key table.
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <limits>
 

@@ -2,7 +2,7 @@
 // environment (DATABASE_URL, the JWT secret) or from files (the RS256 public key).
 // Error messages never quote values: a misplaced secret must not end up in a log.
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <arpa/inet.h>
 

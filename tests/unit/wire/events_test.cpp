@@ -1,4 +1,6 @@
-#include "delta/frame.hpp"
+#include "wire/event_ids.hpp"
+#include "wire/events.hpp"
+#include "wire/frame.hpp"
 
 #include "unit/fakes/sse_events.hpp"
 
@@ -9,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace deltacast::delta {
+namespace deltacast::wire {
 namespace {
 
 using nlohmann::json;
@@ -146,4 +148,4 @@ TEST(Frame, EventIdsSequence) {
 }
 
 }  // namespace
-}  // namespace deltacast::delta
+}  // namespace deltacast::wire

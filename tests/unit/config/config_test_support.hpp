@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the config unit tests: a secret to hunt for, small TOML fragments, temp files.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,14 @@
 #pragma once
-// Listener: the one Postgres connection (application_name `deltacast/listen`) that LISTENs to
-// exactly the channels TopicManager wants. LISTEN/UNLISTEN requests are batched into one
+// ListenConnection: the one Postgres connection (application_name `deltacast/listen`) that
+// LISTENs to exactly the channels TopicManager wants, and hands it every notification. LISTEN/UNLISTEN requests are batched into one
 // multi-statement round trip while the previous one is in flight; channel names are quoted with
 // PQescapeIdentifier. On a lost connection it reconnects with capped, jittered backoff,
 // re-LISTENs every wanted channel, and only then reports on_resubscribed() (so subscribers are
-// told to resync once a refetch can no longer miss anything).
+// told to resync once a refetch can no longer miss anything). Not to be confused with
+// sse::HttpListener, the TCP acceptor.
 //
-// Threading: core strand only, like its callbacks. `ready()` alone may be read from any thread
+// Threading: core strand only, like its handler (called from this object's own completion
+// handlers, never from within listen() or unlisten()). `ready()` alone may be read from any thread
 // (/readyz).
 
 #include "pg/pg_connection.hpp"
@@ -31,18 +33,16 @@ struct PostgresConfig;
 
 namespace deltacast::listen {
 
-class Listener final : public topics::Notifier {
+class ListenConnection final : public topics::Notifier {
 public:
-    struct Callbacks {
-        std::function<void(std::string_view channel, std::string_view payload)> on_notify;
-        std::function<void()> on_lost;
-        std::function<void()> on_resubscribed;
-    };
+    ListenConnection(boost::asio::any_io_executor core, const PostgresConfig& config,
+                     Metrics& metrics);
+    ~ListenConnection() override;
+    ListenConnection(const ListenConnection&) = delete;
+    ListenConnection& operator=(const ListenConnection&) = delete;
 
-    Listener(boost::asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics);
-    ~Listener() override;
-
-    void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
+    /// Where notifications and connection events go (TopicManager); set before start().
+    void set_handler(topics::NotificationHandler& handler) { handler_ = &handler; }
     void start();
     void stop();
 
@@ -77,7 +77,7 @@ private:
     boost::asio::any_io_executor core_;
     const PostgresConfig& config_;
     Metrics& metrics_;
-    Callbacks callbacks_;
+    topics::NotificationHandler* handler_ = nullptr;
     std::shared_ptr<pg::PgConnection> conn_;
     boost::asio::steady_timer retry_;
     std::set<std::string> wanted_;

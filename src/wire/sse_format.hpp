@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace deltacast::sse {
+namespace deltacast::wire {
 
 /// Appends one SSE event to `out`: optional "id: <id>\n", optional "event: <event>\n", then
 /// `data` split on CR, LF and CRLF into "data: <line>\n" lines (so data can never inject a
@@ -24,4 +24,4 @@ void append_comment(std::string& out, std::string_view text);
 /// Appends "retry: <ms>\n\n"; a negative ms is written as 0.
 void append_retry(std::string& out, int ms);
 
-}  // namespace deltacast::sse
+}  // namespace deltacast::wire

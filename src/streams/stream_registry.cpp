@@ -1,17 +1,17 @@
-#include "sse/stream_registry.hpp"
+#include "streams/stream_registry.hpp"
 
-#include "delta/frame.hpp"
+#include "wire/events.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
 #include <algorithm>
 
-namespace deltacast::sse {
+namespace deltacast::streams {
 namespace {
 
 constexpr std::chrono::milliseconds kTick{1000};  // re-check granularity
 
-bool has_sql_rule(const OpenRequest& request) {
+bool has_sql_rule(const sse::OpenRequest& request) {
     return std::any_of(request.topics.begin(), request.topics.end(), [](const topics::Topic& t) {
         return t.kind->access.rfind("sql:", 0) == 0;
     });
@@ -27,8 +27,8 @@ StreamRegistry::StreamRegistry(std::chrono::seconds recheck_interval,
 
 StreamRegistry::~StreamRegistry() { scheduler_.cancel(tick_timer_); }
 
-void StreamRegistry::add(std::shared_ptr<const OpenRequest> request,
-                         std::shared_ptr<Subscriber> subscriber) {
+void StreamRegistry::add(std::shared_ptr<const sse::OpenRequest> request,
+                         std::shared_ptr<sse::Subscriber> subscriber) {
     const bool recheck = !draining_ && access_ != nullptr && has_sql_rule(*request);
     const auto& stream =
         streams_[subscriber.get()] = Stream{std::move(request), subscriber, next_serial_++, recheck};
@@ -42,7 +42,7 @@ void StreamRegistry::add(std::shared_ptr<const OpenRequest> request,
     }
 }
 
-void StreamRegistry::remove(const std::shared_ptr<Subscriber>& subscriber) {
+void StreamRegistry::remove(const std::shared_ptr<sse::Subscriber>& subscriber) {
     const auto it = streams_.find(subscriber.get());
     if (it == streams_.end()) {
         return;
@@ -111,8 +111,8 @@ void StreamRegistry::recheck(const Stream& stream) {
                                              open->request->identity.subject,
                                              result.denied.size());
                        metrics_.streams_revoked.fetch_add(1, std::memory_order_relaxed);
-                       auto frame = std::make_shared<delta::Frame>();
-                       delta::append_revoked(frame->bytes, result.denied, "access-revoked");
+                       auto frame = std::make_shared<wire::Frame>();
+                       wire::append_revoked(frame->bytes, result.denied, "access-revoked");
                        open->subscriber->end(std::move(frame));
                    });
 }
@@ -131,13 +131,13 @@ void StreamRegistry::drain(std::chrono::milliseconds spread, std::function<void(
     }
 }
 
-void StreamRegistry::end_at_random(const std::shared_ptr<Subscriber>& subscriber) {
+void StreamRegistry::end_at_random(const std::shared_ptr<sse::Subscriber>& subscriber) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_deadline_ -
                                                                             scheduler_.now());
     const auto span = std::max<std::int64_t>(left.count(), 0);
     const std::chrono::milliseconds delay{
         std::uniform_int_distribution<std::int64_t>(0, span)(random_)};
-    scheduler_.schedule_after(delay, [this, weak = std::weak_ptr<Subscriber>(subscriber)] {
+    scheduler_.schedule_after(delay, [this, weak = std::weak_ptr<sse::Subscriber>(subscriber)] {
         if (auto sub = weak.lock(); sub && streams_.count(sub.get()) != 0) {
             metrics_.streams_drained.fetch_add(1, std::memory_order_relaxed);
             sub->end(nullptr);
@@ -145,4 +145,4 @@ void StreamRegistry::end_at_random(const std::shared_ptr<Subscriber>& subscriber
     });
 }
 
-}  // namespace deltacast::sse
+}  // namespace deltacast::streams

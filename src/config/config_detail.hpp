@@ -1,8 +1,8 @@
 #pragma once
-// Internal to the config module (src/app/config*.cpp): the table of scalar and list keys that
+// Internal to the config module (src/config/config*.cpp): the table of scalar and list keys that
 // drives the TOML, environment, CLI and --help layers, and the passes shared between them.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
 #include <map>
 #include <optional>

@@ -1,8 +1,8 @@
 // load_config: defaults < TOML file < DELTACAST_* environment < CLI flags, then validation.
 
-#include "app/config.hpp"
+#include "config/config.hpp"
 
-#include "app/config_detail.hpp"
+#include "config/config_detail.hpp"
 
 #include <utility>
 
