@@ -1,4 +1,5 @@
 import { EventSourceStream, type EventSourceStreamOptions } from './event-source-stream.ts';
+import { hiddenTabTimers } from './hidden-tab-timers.ts';
 import { platformSharing, type ChannelFactory, type LockManagerLike } from './share-seams.ts';
 import { SharedStream } from './shared-stream.ts';
 import type { StreamCore } from './stream-core.ts';
@@ -66,17 +67,19 @@ export class StreamManager implements StreamCore {
     const url = options.url ?? '/api/sse/stream';
     const name = `deltacast:${url}:${share.key}`;
     const onError = options.onError ?? ((e: unknown) => console.error('deltacast:', e));
+    // Injected timers are the test's; the browser's are throttled in hidden tabs (see there).
+    const timers = options.timers ?? hiddenTabTimers(defaultTimers);
     this.shared_ = new SharedStream({
       name,
       tabId: share.tabId ?? randomTabId(),
       locks,
       channel: channel(name),
       createStream: (lastEventId, onRawEvent) =>
-        new EventSourceStream({ ...streamOptions, lastEventId, onRawEvent }),
+        new EventSourceStream({ ...streamOptions, timers, lastEventId, onRawEvent }),
       maxTopicsPerStream: share.maxTopicsPerStream ?? 64,
       gatherMs: share.gatherMs ?? 30,
       batchMs: options.batchMs ?? 10,
-      timers: options.timers ?? defaultTimers,
+      timers,
       onError,
     });
     this.core_ = this.shared_;
