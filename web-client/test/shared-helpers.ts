@@ -25,6 +25,7 @@ export class FakeBrowser {
       eventSource: sources.factory,
       probe: this.prober.probe,
       backoff: { baseMs: 1000, random: () => 0.5 },
+      timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as never) },
       onError: (e) => this.errors.push(e),
       share: {
         key: 'u1',
