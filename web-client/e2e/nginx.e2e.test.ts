@@ -8,7 +8,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ask, launch, openChat, renders, waitLive } from './browser.ts';
 import { connect, createChat, maxMessageId, prefixesOf, waitForReply } from './db.ts';
-import { NGINX, startNginx, type Nginx } from './nginx.ts';
+import { metric, waitMetric } from './metrics.ts';
+import { NGINX, startNginx, startReplica, type Nginx, type Replica } from './nginx.ts';
 
 // The shipped deployment files, tested: deploy/nginx/deltacast.conf in front of the real stack
 // over HTTPS + HTTP/2 with headless Chromium, and the systemd units through systemd-analyze.
@@ -25,18 +26,21 @@ const binaryDir = path.resolve(process.env.DELTACAST_BINARY_DIR ?? path.join(sou
 const baseUrl = inject('baseUrl');
 const deltacastUrl = inject('deltacastUrl');
 let nginx: Nginx;
+let replica: Replica;
 let browser: Browser;
 let db: pg.Client;
 
 beforeAll(async () => {
   if (!existsSync(NGINX)) throw new Error(`${NGINX} not found: install nginx-light (scripts/deps.sh)`);
-  nginx = await startNginx(sourceDir, new URL(deltacastUrl).host, new URL(baseUrl).host);
+  replica = await startReplica(sourceDir, binaryDir, inject('pgEnv'), inject('secret'), path.join(webDir, '.e2e'));
+  nginx = await startNginx(sourceDir, [new URL(deltacastUrl).host, new URL(replica.url).host], new URL(baseUrl).host);
   browser = await launch(['--ignore-certificate-errors']);
   db = await connect(inject('pgEnv'));
 });
 afterAll(async () => {
   await browser?.close();
   await nginx?.stop();
+  await replica?.stop();
   await db?.end();
 });
 
@@ -75,6 +79,36 @@ describe('behind nginx (HTTPS, HTTP/2)', () => {
     await expect.poll(streamLine, { timeout: 10_000 }).toBeDefined();
     console.log(`[measure] nginx access log: ${await streamLine()}`);
     expect(await streamLine()).toMatch(/^\/api\/sse\/stream\?topics=\S+ HTTP\/2\.0 200 127\.0\.0\.1:\d+$/);
+  });
+
+  it('spreads the browsers over two replicas on one Postgres, each streaming its own', async () => {
+    // Invariant: least_conn puts two users' streams on two replicas; both get the reply.
+    const chatId = await createChat(db, 'e2e two replicas');
+    const replicas = [deltacastUrl, replica.url];
+    const count = () => Promise.all(replicas.map((r) => metric(r, 'deltacast_connections')));
+    await expect.poll(count, { timeout: 10_000 }).toEqual([0, 0]);
+    const contexts = [];
+    const pages = [];
+    for (const user of ['u1', 'u2']) {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const { page } = await openChat(context, nginx.url, chatId, `?user=${user}`);
+      await waitLive(page, chatId);
+      contexts.push(context);
+      pages.push(page);
+    }
+    const perReplica = await count();
+    console.log(`[measure] two users behind nginx: streams per replica ${perReplica.join(', ')}`);
+    expect(perReplica).toEqual([1, 1]);
+    const before = await maxMessageId(db);
+    await ask(pages[1]!, 'Do both replicas see it?');
+    const reply = await waitForReply(db, chatId, before);
+    for (const page of pages) {
+      const done = `li[data-message-id="${reply.id}"][data-done="true"]`;
+      await page.waitForSelector(done, { timeout: 20_000 });
+      expect(await page.textContent(`${done} .body`)).toBe(reply.body);
+    }
+    await Promise.all(contexts.map((c) => c.close()));
+    expect(await waitMetric(replica.url, 'deltacast_connections', 0)).toBe(0);
   });
 
   it.skipIf(spawnSync('systemd-analyze', ['--version']).status !== 0)(

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,10 @@ function freePort(): Promise<number> {
  * The shipped site configuration with only what a test must change: its listen ports, the
  * certificate paths and the upstream addresses (every other directive is tested as shipped).
  */
-export function siteForTest(site: string, o: { https: number; http: number; cert: string; key: string; deltacast: string; app: string }): string {
+export function siteForTest(
+  site: string,
+  o: { https: number; http: number; cert: string; key: string; deltacast: string[]; app: string },
+): string {
   const replace = (text: string, pattern: RegExp, by: string) => {
     if (!pattern.test(text)) throw new Error(`deploy/nginx/deltacast.conf no longer has ${pattern}`);
     return text.replace(pattern, by);
@@ -32,7 +35,8 @@ export function siteForTest(site: string, o: { https: number; http: number; cert
   s = replace(s, /listen 80;/, `listen 127.0.0.1:${o.http};`);
   s = replace(s, /ssl_certificate\s+\S+;/, `ssl_certificate ${o.cert};`);
   s = replace(s, /ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${o.key};`);
-  s = replace(s, /(upstream deltacast \{[^}]*?)(\s*server [^;]+;)+/, `$1\n    server ${o.deltacast};`);
+  const replicas = o.deltacast.map((d) => `\n    server ${d};`).join('');
+  s = replace(s, /(upstream deltacast \{[^}]*?)(\s*server [^;]+;)+/, `$1${replicas}`);
   s = replace(s, /(upstream app \{[^}]*?)(\s*server [^;]+;)+/, `$1\n    server ${o.app};`);
   return s;
 }
@@ -47,9 +51,9 @@ export interface Nginx {
 /**
  * Starts Debian's nginx in the foreground with a throwaway prefix: a self-signed certificate
  * made by openssl, the shipped site config (deploy/nginx/deltacast.conf) in front of the
- * given deltacast and app addresses, on free ports.
+ * given deltacast replicas and app, on free ports.
  */
-export async function startNginx(sourceDir: string, deltacast: string, app: string): Promise<Nginx> {
+export async function startNginx(sourceDir: string, deltacast: string[], app: string): Promise<Nginx> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dc-nginx-'));
   chmodSync(dir, 0o755); // workers (nobody when started as root) create their temp dirs here
   const cert = path.join(dir, 'cert.pem');
@@ -116,4 +120,49 @@ async function waitListening(port: number, proc: ChildProcess, ms = 10_000): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nginx did not listen on ${port} within ${ms} ms`);
+}
+
+export interface Replica {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One more deltacast process like the stack's (same config, database and JWT secret) on a free
+ * port: a second replica, LISTENing for its own clients on the same Postgres.
+ */
+export async function startReplica(
+  sourceDir: string,
+  binaryDir: string,
+  pgEnv: Record<string, string>,
+  secret: string,
+  logDir: string,
+): Promise<Replica> {
+  const port = await freePort();
+  const e = pgEnv;
+  const conninfo = `host=${e.PGHOST} port=${e.PGPORT} dbname=${e.PGDATABASE} user=${e.PGUSER}`;
+  const log = openSync(path.join(logDir, 'deltacast-replica.log'), 'a');
+  const proc = spawn(path.join(binaryDir, 'deltacast'), [
+    '--config', path.join(sourceDir, 'deltacast.example.toml'),
+    '--auth.mode=jwt', `--server.listen=127.0.0.1:${port}`, `--postgres.conninfo=${conninfo}`,
+  ], { env: { ...process.env, DELTACAST_JWT_SECRET: secret }, stdio: ['ignore', log, log] });
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`deltacast replica exited (${proc.exitCode})`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > end) throw new Error('deltacast replica not ready within 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGKILL'); // the test is over; no drain wanted
+        await exited;
+      }
+    },
+  };
 }
