@@ -104,3 +104,29 @@ describe('handover', () => {
     expect(browser.only().lastEventIdParam).toBe('e1-3');
   });
 });
+
+describe('positions', () => {
+  it('a stream left without topics does not hold the next handover back', async () => {
+    // Invariant: the resume point is the oldest position of the streams that still carry topics.
+    const a = browser.tab('a', { maxTopicsPerStream: 1 });
+    const b = browser.tab('b', { maxTopicsPerStream: 1 });
+    const c = browser.tab('c', { maxTopicsPerStream: 1 });
+    a.m.subscribe('org:1');
+    const releaseChat = b.m.subscribe('chat:2');
+    c.m.subscribe('org:1');
+    await step();
+    const org = browser.openStreams().find((es) => es.topics.includes('org:1'));
+    const chat = browser.openStreams().find((es) => es.topics.includes('chat:2'));
+    org!.ready();
+    chat!.ready();
+    chat!.emit('entity-upsert', { topic: 'chat:2', entity: 'M', rows: [] }, 'e1-1');
+    org!.emit('poke', { topic: 'org:1' }, 'e1-2');
+    releaseChat();
+    await step();
+    org!.emit('poke', { topic: 'org:1' }, 'e1-3');
+    await step();
+    a.m.dispose();
+    await step();
+    expect(browser.openStreams().map((es) => [es.topics, es.lastEventIdParam])).toEqual([[['org:1'], 'e1-3']]);
+  });
+});

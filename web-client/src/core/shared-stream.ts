@@ -262,8 +262,12 @@ export class SharedStream implements StreamCore {
       }
       case 'state':
         this.leaderState_ = m;
+        // A stream that carries no topic (closed, or idle) no longer holds a handover back.
+        for (const c of [...this.positions_.keys()]) if (c >= m.streams.length) this.positions_.delete(c);
         m.streams.forEach((s, c) => {
-          if (s.lastEventId !== null) this.positions_.set(c, s.lastEventId);
+          const idle = s.state.status === 'closed' && s.state.reason.kind === 'idle';
+          if (idle) this.positions_.delete(c);
+          else if (s.lastEventId !== null) this.positions_.set(c, s.lastEventId);
         });
         break;
     }
