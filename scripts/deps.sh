@@ -13,7 +13,7 @@ PACKAGES=(
     libtoml11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libssl-dev
     postgresql-15 postgresql-client-15 curl
     clang libclang-rt-14-dev
-    chromium nodejs
+    chromium nodejs nginx-light
 )
 # The web client needs Node >= 20.19 with npm. These machines run NodeSource's nodejs 20,
 # which bundles npm and conflicts with Debian's npm package (apt would refuse, or replace

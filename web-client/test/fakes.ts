@@ -101,5 +101,5 @@ export class FakeProber {
 
 /** Lets pending promise callbacks (the probe) run under fake timers. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 30; i++) await Promise.resolve();
 }

@@ -48,6 +48,7 @@ beforeEach(() => {
   frames = [];
   binding = bindQueryClient(manager, client, [messages, single, profile], {
     scheduleFrame: (f) => frames.push(f),
+    random: () => 0.6, // resyncs invalidate after 300 of the default 500 ms
   });
   manager.subscribe(['chat:42', 'chat:43', 'user:u1']);
   vi.advanceTimersByTime(20);
@@ -149,6 +150,7 @@ describe('invalidation', () => {
     client.setQueryData(['chat', 43, 'messages'], []);
     client.setQueryData(['message', 'chat:42', 1], msg(1, 1));
     es.emit('resync', { topics: ['chat:42'], reason: 'listener-reconnected' });
+    vi.advanceTimersByTime(300);
     expect(isInvalidated(['chat', 42, 'messages'])).toBe(true);
     expect(isInvalidated(['message', 'chat:42', 1])).toBe(true);
     expect(isInvalidated(['chat', 43, 'messages'])).toBe(false);
@@ -160,8 +162,37 @@ describe('invalidation', () => {
     upsert([msg(8, 1)]);
     runFrames();
     es.emit('resync', { topics: ['chat:42'], reason: 'slow-consumer' });
+    vi.advanceTimersByTime(300);
     await client.fetchQuery({ queryKey: ['chat', 42, 'messages'], queryFn: async () => [msg(1, 1)] });
     expect(list()).toEqual([msg(1, 1)]);
+  });
+
+  it('spreads resync refetches over the jitter window and coalesces resyncs within it', () => {
+    // Invariant: a resync invalidates after random * resyncJitterMs, once for every resync in between.
+    client.setQueryData(['chat', 42, 'messages'], []);
+    client.setQueryData(['chat', 43, 'messages'], []);
+    const invalidations: unknown[] = [];
+    const original = client.invalidateQueries.bind(client);
+    client.invalidateQueries = ((filters: { queryKey?: unknown }) => {
+      invalidations.push(filters.queryKey);
+      return original(filters as Parameters<typeof original>[0]);
+    }) as typeof client.invalidateQueries;
+    es.emit('resync', { topics: ['chat:42'], reason: 'listener-reconnected' });
+    vi.advanceTimersByTime(200);
+    es.emit('resync', { topics: ['chat:43', 'chat:42'], reason: 'listener-reconnected' });
+    vi.advanceTimersByTime(99);
+    expect(invalidations).toEqual([]);
+    expect(isInvalidated(['chat', 42, 'messages'])).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(invalidations).toEqual([
+      ['chat', 42, 'messages'],
+      ['message', 'chat:42'],
+      ['chat', 43, 'messages'],
+      ['message', 'chat:43'],
+    ]);
+    expect(isInvalidated(['chat', 43, 'messages'])).toBe(true);
+    vi.advanceTimersByTime(10_000);
+    expect(invalidations).toHaveLength(4);
   });
 
   it('refetches on a fresh stream unless the kind sends a snapshot for a new topic', () => {

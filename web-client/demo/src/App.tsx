@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { useStreamSubscription } from '../../src/react/index.ts';
+import { StreamProvider, useStreamSubscription } from '../../src/react/index.ts';
 import { fetchSession, type Session } from './api.ts';
 import { ChatList } from './ChatList.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
 import { replicacheFor } from './replicache.ts';
+import { managerFor } from './setup.ts';
+import { ShareBadge } from './ShareBadge.tsx';
 import { useChats } from './useChats.ts';
 import { useHashChat } from './useHashChat.ts';
 
@@ -12,7 +14,12 @@ export function App() {
   const session = useQuery({ queryKey: ['session'], queryFn: fetchSession });
   if (session.isPending) return <p className="note">Loading…</p>;
   if (session.isError) return <p className="note">Cannot load the session: {String(session.error)}</p>;
-  return <ChatApp session={session.data} />;
+  // The stream is shared by this user's tabs: the manager exists once the user is known.
+  return (
+    <StreamProvider manager={managerFor(session.data.user)}>
+      <ChatApp session={session.data} />
+    </StreamProvider>
+  );
 }
 
 function ChatApp({ session }: { session: Session }) {
@@ -30,6 +37,7 @@ function ChatApp({ session }: { session: Session }) {
           {session.user} · org {session.org}
         </span>
         <ConnectionBadge />
+        <ShareBadge />
       </header>
       <nav>
         <ChatList chats={chats} selected={chatId} />

@@ -53,3 +53,9 @@ export function normalizeTopics(topics: readonly Topic[] | Topic | null | undefi
 export function sameTopics(a: readonly Topic[], b: readonly Topic[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
+
+/** The kind of a topic: `chat` for `chat:42`. */
+export function topicKind(topic: Topic): string {
+  const i = topic.indexOf(':');
+  return i < 0 ? topic : topic.slice(0, i);
+}

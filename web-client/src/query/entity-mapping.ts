@@ -25,10 +25,8 @@ export interface EntityMapping<R extends object = Row> {
   snapshot?: boolean;
 }
 
-export function topicKind(topic: Topic): string {
-  const i = topic.indexOf(':');
-  return i < 0 ? topic : topic.slice(0, i);
-}
+/** Kept here for existing imports; the helper lives in core (shared by every adapter). */
+export { topicKind } from '../core/topic-set.ts';
 
 /** Ids as map keys: 42 and "42" are the same row (bigint ids may arrive as strings). */
 export function idKey(id: unknown): string {

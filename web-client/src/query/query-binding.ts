@@ -7,6 +7,7 @@ import {
 } from '@tanstack/query-core';
 import type { StreamManager } from '../core/stream-manager.ts';
 import type {
+  Timers,
   EntityDeleteData,
   EntityId,
   EntityUpsertData,
@@ -14,7 +15,9 @@ import type {
   ResyncData,
   Topic,
 } from '../core/types.ts';
-import { idKey, topicKind, type EntityMapping } from './entity-mapping.ts';
+import { JitteredBatch } from '../core/jittered-batch.ts';
+import { topicKind } from '../core/topic-set.ts';
+import { idKey, type EntityMapping } from './entity-mapping.ts';
 import { mergeList, mergeSingle, storeKeys, type ResolvedMapping } from './merge.ts';
 import { RowStore } from './row-store.ts';
 
@@ -23,6 +26,14 @@ export interface QueryBindingOptions {
   scheduleFrame?: (flush: () => void) => void;
   /** Rows remembered per (entity, topic) for version checks; default 2000. */
   maxRowsPerTopic?: number;
+  /**
+   * A `resync` invalidates after a uniform random delay in [0, resyncJitterMs), so that the
+   * clients a server resyncs together do not refetch in the same instant. Default 500; 0: at once.
+   */
+  resyncJitterMs?: number;
+  /** Seams for the jitter (tests): a number in [0, 1), and the timers. */
+  random?: () => number;
+  timers?: Timers;
 }
 
 export interface QueryBinding {
@@ -41,7 +52,8 @@ const defaultScheduleFrame = (flush: () => void): void => {
  * collected per (entity, topic) and written with setQueriesData inside one
  * notifyManager.batch per animation frame; a row never replaces a newer one (version
  * compare), including when a fetch returns older data than the stream already delivered.
- * `resync` (and a fresh stream of a kind without snapshot) invalidates the topics' queries.
+ * `resync` (after a jittered delay) and a fresh stream of a kind without snapshot invalidate
+ * the topics' queries.
  * Runs on the page's single thread; the cache listener only writes with `manual` set, so it
  * does not re-enter itself.
  */
@@ -151,9 +163,12 @@ export function bindQueryClient(
     }
   };
 
-  const onResync = (d: ResyncData) => {
-    invalidate(d.topics.flatMap((t) => mappingsOf(t).map((m): [ResolvedMapping, Topic] => [m, t])));
-  };
+  // The stream keeps applying rows meanwhile; the remembered versions are dropped at refetch time.
+  const resyncs = new JitteredBatch<Topic>(
+    { maxMs: options.resyncJitterMs ?? 500, random: options.random, timers: options.timers },
+    (topics) => invalidate(topics.flatMap((t) => mappingsOf(t).map((m): [ResolvedMapping, Topic] => [m, t]))),
+  );
+  const onResync = (d: ResyncData) => resyncs.add(d.topics.filter((t) => mappingsOf(t).length > 0));
 
   // A fresh stream (no lastEventId) promises nothing about the time before `ready`: refetch
   // unless the kind sends a snapshot and the topic is new (its first fetch raced only ready).
@@ -205,6 +220,7 @@ export function bindQueryClient(
     flush,
     dispose() {
       disposed = true;
+      resyncs.cancel();
       for (const u of unsubscribers) u();
     },
   };
