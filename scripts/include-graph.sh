@@ -3,7 +3,7 @@
 # a header of src/b), then a check that it has no cycle and that every edge goes down the
 # allowed order written in the README's architecture paragraph:
 #
-#   util, config, auth, wire, pg, topics, listen, delta, sse, streams, app
+#   util, config, auth, wire, pg, topics, listen, delta, sse, rooms, streams, app
 #
 # a folder may include only folders listed before it. Exits 1 on a cycle or a forbidden edge.
 #
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 repo=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}
-order=(util config auth wire pg topics listen delta sse streams app)
+order=(util config auth wire pg topics listen delta sse rooms streams app)
 
 rank() {
     local i

@@ -131,6 +131,40 @@ LANGUAGE sql AS $$
     SELECT pg_notify(deltacast_channel(topic, channel_prefix), '{}')
 $$;
 
+-- Sends an ephemeral event (SPEC §8 "live rooms") to every stream holding `topic`, on every
+-- replica: deltacast_broadcast('chat:42', 'thinking', '{"state":"start"}', 'agent'). `sender`
+-- is the `from` clients see. Nothing is stored, replayed or resynced (at most once). The
+-- message rides the topic's own channel, marked by its first key "deltacast"; Postgres refuses
+-- payloads of 8000 bytes or more. `name` must match [A-Za-z0-9_.:-]{1,64}.
+CREATE OR REPLACE FUNCTION deltacast_broadcast(topic text, name text, data jsonb, sender text,
+                                               channel_prefix text DEFAULT 'signal:')
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF name IS NULL OR name !~ '^[A-Za-z0-9_.:-]{1,64}$' THEN
+        RAISE EXCEPTION 'deltacast_broadcast: name must match [A-Za-z0-9_.:-]{1,64}';
+    END IF;
+    PERFORM pg_notify(deltacast_channel(topic, channel_prefix),
+                      '{"deltacast":"broadcast","name":' || to_json(name)::text ||
+                      ',"from":' || to_json(coalesce(sender, ''))::text ||
+                      ',"data":' || coalesce(data, 'null'::jsonb)::text || '}');
+END
+$$;
+
+-- Presence across replicas: deltacast creates these itself at start (when a topic kind has
+-- presence = true) if it may; they are here for installs that create schema ahead of time.
+-- UNLOGGED: presence is rebuilt from the live replicas, so it needs no WAL.
+CREATE UNLOGGED TABLE IF NOT EXISTS deltacast_replicas (
+    replica text PRIMARY KEY,
+    heartbeat_at timestamptz NOT NULL DEFAULT now());
+CREATE UNLOGGED TABLE IF NOT EXISTS deltacast_presence (
+    topic text NOT NULL,
+    sub text NOT NULL,
+    replica text NOT NULL,
+    meta jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (topic, sub, replica));
+CREATE INDEX IF NOT EXISTS deltacast_presence_replica ON deltacast_presence (replica);
+
 -- deltacast_signal_trigger(): signals the rows a statement touched, for tables whose
 -- writers cannot be changed to call deltacast_signal themselves.
 --

@@ -36,19 +36,24 @@ App::App(Config config)
       fetcher_(config_, pool_), replay_(config_.replay, hub_, event_ids_),
       delta_(fetcher_, replay_, replay_, event_ids_, metrics_),
       topics_(config_, listener_, scheduler_, delta_, metrics_),
+      presence_store_(config_, pool_, event_ids_.epoch(), metrics_),
+      rooms_(config_, presence_store_, hub_, scheduler_, metrics_, event_ids_.epoch()),
+      room_api_(core_, config_, pool_,
+                config_.auth.mode == AuthMode::None ? nullptr : &access_, metrics_),
       streams_(std::chrono::seconds(config_.auth.recheck_interval_s),
                config_.auth.mode == AuthMode::None ? nullptr : &access_, scheduler_, metrics_),
       opener_(core_,
               {config_.auth.mode == AuthMode::None ? nullptr : &access_, topics_, hub_, replay_,
-               delta_, streams_, event_ids_},
+               delta_, streams_, event_ids_, rooms_},
               metrics_),
-      http_{config_, metrics_, opener_, *this, verifier_.get(),
+      http_{config_, metrics_, opener_, *this, room_api_, verifier_.get(),
             sse::ConnectionLimits(
                 static_cast<std::size_t>(config_.server.max_connections),
                 config_.auth.mode == AuthMode::None
                     ? 0
                     : static_cast<std::size_t>(config_.server.max_connections_per_subject))} {
     listener_.set_handler(topics_);
+    topics_.set_room_sink(rooms_);
 }
 
 App::~App() {
@@ -70,6 +75,10 @@ void App::start() {
     asio::post(core_, [this] {
         listener_.start();
         pool_.start();
+        if (rooms::any_presence(config_)) {
+            presence_store_.start();
+        }
+        rooms_.start();
     });
     work_.emplace(ioc_.get_executor());
     for (int i = 0; i < threads; ++i) {

@@ -18,6 +18,9 @@
 #include "delta/replay_store.hpp"
 #include "listen/listen_connection.hpp"
 #include "pg/query_pool.hpp"
+#include "rooms/pg_presence_store.hpp"
+#include "rooms/room_api.hpp"
+#include "rooms/room_hub.hpp"
 #include "sse/http_listener.hpp"
 #include "sse/hub.hpp"
 #include "sse/stream_service.hpp"
@@ -84,6 +87,9 @@ private:
     delta::ReplayStore replay_;
     delta::DeltaEngine delta_;
     topics::TopicManager topics_;
+    rooms::PgPresenceStore presence_store_;
+    rooms::RoomHub rooms_;
+    rooms::RoomApi room_api_;
     streams::StreamRegistry streams_;
     streams::StreamOpener opener_;
     sse::HttpContext http_;

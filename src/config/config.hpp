@@ -25,6 +25,10 @@ private:
 };
 
 enum class IdType { Bigint, Uuid, Text };
+
+/// The largest `broadcast_max_bytes`: a broadcast crosses replicas as one NOTIFY, whose payload
+/// Postgres caps below 8000 bytes, and its envelope (topic, name, from) needs the rest.
+inline constexpr int kMaxBroadcastBytes = 7000;
 enum class TopicMode { Entity, Poke };
 enum class AuthMode { Jwt, None };
 
@@ -43,6 +47,15 @@ struct TopicKindConfig {
     IdType id_type = IdType::Text;        // default text
     std::string access;                   // "" | "claim:<name>" | "sql:<query>"
     std::vector<EntityConfig> entities;   // required (>= 1) for entity mode, empty for poke
+
+    // Live rooms (SPEC §8), both off by default.
+    bool presence = false;                         // members of <kind>:<id> are announced
+    std::vector<std::string> presence_meta_claims; // token claims copied into a member's meta
+    int presence_max_members = 100;                // above it, presence events carry count only
+    std::optional<int> presence_grace_ms;          // leave after this; unset = presence.grace_ms
+    bool broadcast = false;                        // subscribers may POST ephemeral events
+    int broadcast_max_bytes = 2048;                // `data` once serialized
+    int broadcast_rate_per_s = 10;                 // per subject per topic; burst = the same
 };
 
 struct ServerConfig {
@@ -103,6 +116,15 @@ struct ReplayConfig {
     int max_age_s = 120;                // frames older than this are not replayed
 };
 
+/// Presence across replicas (SPEC §8): each replica keeps its members in a table of
+/// deltacast's own and refreshes a heartbeat row; a replica silent for expiry_s is dead and
+/// its members leave (within expiry_s + refresh_s of its death).
+struct PresenceConfig {
+    int grace_ms = 5000;  // a subject leaves after holding no stream on the topic this long
+    int refresh_s = 10;   // heartbeat and dead-replica sweep period
+    int expiry_s = 30;    // a replica whose heartbeat is older is dead
+};
+
 struct LogConfig {
     std::string level = "info";  // trace|debug|info|warn|error|critical|off
 };
@@ -113,6 +135,7 @@ struct Config {
     FanoutConfig fanout;
     AuthConfig auth;
     ReplayConfig replay;
+    PresenceConfig presence;
     LogConfig log;
     std::map<std::string, TopicKindConfig> topics;  // by kind
 

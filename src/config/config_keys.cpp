@@ -21,6 +21,7 @@ using Fan = FanoutConfig;
 using Auth = AuthConfig;
 using Log = LogConfig;
 using Rep = ReplayConfig;
+using Pres = PresenceConfig;
 
 constexpr long long kInt = std::numeric_limits<int>::max();
 constexpr long long kBytes = 1LL << 40; // a byte limit beyond 1 TiB can only be a typo
@@ -105,6 +106,12 @@ const KeySpec kKeys[] = {
      "cached access-check results"},
     {"auth.recheck_interval_s", ref<&C::auth, &Auth::recheck_interval_s>, 0, 86400,
      "re-check sql access of open streams this often (revoked -> closed); 0 = never"},
+    {"presence.grace_ms", ref<&C::presence, &Pres::grace_ms>, 0, 3600000,
+     "a subject leaves a topic after holding no stream on it this long (any replica)"},
+    {"presence.refresh_s", ref<&C::presence, &Pres::refresh_s>, 1, 3600,
+     "period of the replica heartbeat and of the dead-replica sweep"},
+    {"presence.expiry_s", ref<&C::presence, &Pres::expiry_s>, 2, 86400,
+     "a replica silent this long is dead: its members leave (bound: expiry_s + refresh_s)"},
     {"log.level", ref<&C::log, &Log::level>, 0, 0, "trace|debug|info|warn|error|critical|off"},
 };
 // clang-format on

@@ -113,6 +113,56 @@ TopicMode want_mode(const std::string &path, const TomlValue &v) {
     return mode == "entity" ? TopicMode::Entity : TopicMode::Poke;
 }
 
+bool want_bool(const std::string &path, const TomlValue &v) {
+    if (!v.is_boolean()) {
+        throw ConfigError(path, "must be true or false");
+    }
+    return v.as_boolean();
+}
+
+int want_int(const std::string &path, const TomlValue &v, long long min, long long max) {
+    if (!v.is_integer() || v.as_integer() < min || v.as_integer() > max) {
+        throw ConfigError(path, "must be an integer between " + std::to_string(min) + " and " +
+                                    std::to_string(max));
+    }
+    return static_cast<int>(v.as_integer());
+}
+
+std::vector<std::string> want_strings(const std::string &path, const TomlValue &v) {
+    if (!v.is_array()) {
+        throw ConfigError(path, "must be an array of strings");
+    }
+    std::vector<std::string> out;
+    for (const auto &item : v.as_array()) {
+        out.push_back(want_string(path, item));
+    }
+    return out;
+}
+
+// The live-room keys of a topic kind (SPEC §8); false for any other key.
+bool parse_room_key(TopicKindConfig &topic, const std::string &name, const std::string &path,
+                    const TomlValue &v) {
+    if (name == "presence") {
+        topic.presence = want_bool(path, v);
+    } else if (name == "presence_meta_claims") {
+        topic.presence_meta_claims = want_strings(path, v);
+    } else if (name == "presence_max_members") {
+        topic.presence_max_members = want_int(path, v, 1, 1000000);
+    } else if (name == "presence_grace_ms") {
+        topic.presence_grace_ms = want_int(path, v, 0, 3600000);
+    } else if (name == "broadcast") {
+        topic.broadcast = want_bool(path, v);
+    } else if (name == "broadcast_max_bytes") {
+        // A broadcast crosses replicas as one NOTIFY (< 8000 bytes with its envelope).
+        topic.broadcast_max_bytes = want_int(path, v, 1, kMaxBroadcastBytes);
+    } else if (name == "broadcast_rate_per_s") {
+        topic.broadcast_rate_per_s = want_int(path, v, 1, 1000000);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 TopicKindConfig parse_topic(const std::string &kind, const TomlValue &body) {
     const std::string at = "topics." + kind;
     TopicKindConfig topic;
@@ -127,7 +177,7 @@ TopicKindConfig parse_topic(const std::string &kind, const TomlValue &body) {
             topic.access = want_string(path, value);
         } else if (name == "entities") {
             topic.entities = parse_entities(path, value);
-        } else {
+        } else if (!parse_room_key(topic, name, path, value)) {
             throw ConfigError(path, "unknown key");
         }
     }

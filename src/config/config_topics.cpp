@@ -81,6 +81,9 @@ void validate_entity(const std::string &at, const EntityConfig &e, std::set<std:
     if (!names.insert(e.name).second) {
         throw ConfigError(at + ".name", "duplicate entity name in this topic kind");
     }
+    if (e.ids_key == "deltacast") {
+        throw ConfigError(at + ".ids_key", "\"deltacast\" is reserved (live-room messages)");
+    }
     if (!ids_keys.insert(e.ids_key).second) {
         throw ConfigError(at + ".ids_key", "duplicate ids_key in this topic kind");
     }
@@ -94,6 +97,11 @@ void validate_topic(const TopicKindConfig &topic) {
         throw ConfigError(at, "kind must match [a-z][a-z0-9_]{0,30}");
     }
     validate_access(at, topic.access);
+    for (const auto &claim : topic.presence_meta_claims) {
+        if (is_blank(claim)) {
+            throw ConfigError(at + ".presence_meta_claims", "claim names must not be empty");
+        }
+    }
     if (topic.mode == TopicMode::Poke) {
         if (!topic.entities.empty()) {
             throw ConfigError(at + ".entities", "poke topics carry no entities");

@@ -206,6 +206,11 @@ void finalize(Config &config, const Env &env) {
     validate_postgres(config.postgres);
     validate_fanout(config.fanout);
     validate_log(config.log);
+    if (config.presence.expiry_s < 2 * config.presence.refresh_s) {
+        throw ConfigError("presence.expiry_s",
+                          "must be at least twice presence.refresh_s (a live replica refreshes "
+                          "its heartbeat every refresh_s)");
+    }
     if (config.topics.empty()) {
         throw ConfigError("topics", "no topic kinds configured ([topics.<kind>] in the TOML file)");
     }

@@ -1,6 +1,9 @@
 #include "sse/http_session.hpp"
 
 #include "sse/sse_session.hpp"
+#include "sse/broadcast_request.hpp"
+#include "sse/stream_request.hpp"
+#include "util/metrics.hpp"
 #include "sse/stream_service.hpp"
 #include "util/log.hpp"
 
@@ -30,12 +33,37 @@ void HttpSession::do_read() {
     // Beast limits the request line and headers together; on_limit_exceeded() tells them apart.
     parser_->header_limit(static_cast<std::uint32_t>(server.max_request_line +
                                                      server.max_header_bytes));
-    parser_->body_limit(0);
+    // Beast checks a declared Content-Length against the limit with the header: the largest
+    // body any endpoint takes (a broadcast's). Other requests refuse any body (empty_body).
+    parser_->body_limit(max_broadcast_body(context_.config));
     stream_.expires_after(std::chrono::milliseconds(server.header_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->on_read(ec);
-                     });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                self->on_header(ec);
+                            });
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+        context_.metrics.broadcasts_rejected.fetch_add(1, std::memory_order_relaxed);
+        send(json_response(http::status::payload_too_large, {{"error", "body too large"}}, 11,
+                           false));
+        return;
+    }
+    if (!ec && parser_->get().method() == http::verb::post &&
+        split_target(parser_->get().target()).first == "/api/sse/broadcast") {
+        read_broadcast_body();
+        return;
+    }
+    if (!ec && !parser_->is_done()) {
+        // A body where none is expected: the empty-body parser refuses it (400 below).
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code e, std::size_t) {
+                             self->on_read(e);
+                         });
+        return;
+    }
+    on_read(ec);
 }
 
 void HttpSession::on_read(beast::error_code ec) {
@@ -88,11 +116,19 @@ void HttpSession::handle(Request request) {
     const auto path = target.substr(0, target.find('?'));
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
+    if (request.method() == http::verb::options) {
+        send_preflight(request);
+        return;
+    }
     if (request.method() != http::verb::get) {
         auto res = json_response(http::status::method_not_allowed, {{"error", "method not allowed"}},
                                  version, keep_alive);
-        res.set(http::field::allow, "GET");
+        res.set(http::field::allow, path == "/api/sse/broadcast" ? "POST, OPTIONS" : "GET, OPTIONS");
         send(std::move(res));
+        return;
+    }
+    if (path == "/api/sse/presence") {
+        handle_presence(request);
         return;
     }
     if (path == "/api/sse/stream") {

@@ -23,6 +23,7 @@ namespace deltacast::sse {
 
 class StreamService;
 class ServerStatus;
+class RoomService;
 
 /// Everything a connection needs, owned by the App and outliving every session.
 struct HttpContext {
@@ -30,6 +31,7 @@ struct HttpContext {
     Metrics& metrics;
     StreamService& streams;
     ServerStatus& status;
+    RoomService& rooms;
     const auth::JwtVerifier* verifier;  // nullptr with auth.mode = "none"
     ConnectionLimits limits;            // admitted stream sessions
     std::atomic<bool> draining{false};  // shutting down: new streams get 503, /readyz 503

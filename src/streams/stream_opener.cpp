@@ -2,6 +2,7 @@
 
 #include "delta/delta_engine.hpp"
 #include "delta/replay_store.hpp"
+#include "rooms/room_hub.hpp"
 #include "streams/stream_registry.hpp"
 #include "topics/access_checker.hpp"
 #include "topics/topic_manager.hpp"
@@ -71,6 +72,7 @@ void StreamOpener::subscribe(std::shared_ptr<const sse::OpenRequest> request,
         parts_.registry.add(request, subscriber);
         done({sse::OpenStatus::Ok, {}, {}});
         catch_up(*request, subscriber);
+        parts_.rooms.stream_opened(*request, subscriber);
     });
 }
 
@@ -108,6 +110,7 @@ void StreamOpener::close(std::shared_ptr<const sse::OpenRequest> request,
     asio::post(core_, [this, request = std::move(request), subscriber = std::move(subscriber)] {
         parts_.hub.leave(keys_of(request->topics), subscriber);
         parts_.registry.remove(subscriber);
+        parts_.rooms.stream_closed(*request);
         parts_.topics.unsubscribe(request->topics);
     });
 }

@@ -13,6 +13,8 @@
 //    the session's strand runs both pushes in order, so replayed frames precede live ones and
 //    none is sent twice. A fresh stream gets its snapshots instead (a live frame may overtake a
 //    snapshot; clients merge rows by version).
+// Live rooms ride along: after `ready`, each presence topic's `state` (rooms::RoomHub), and the
+// subject's presence is held while the stream lives (released, after a grace, on close).
 //
 // Threading: open() and close() may be called from any thread; everything else runs on the
 // core strand (`core`), where all the objects it uses live.
@@ -36,6 +38,9 @@ class TopicManager;
 namespace deltacast::wire {
 class EventIds;
 }
+namespace deltacast::rooms {
+class RoomHub;
+}
 
 namespace deltacast::streams {
 
@@ -52,6 +57,7 @@ public:
         delta::DeltaEngine& delta;
         StreamRegistry& registry;
         wire::EventIds& ids;
+        rooms::RoomHub& rooms;
     };
 
     StreamOpener(boost::asio::any_io_executor core, Parts parts, Metrics& metrics);

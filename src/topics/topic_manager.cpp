@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
+#include "wire/room_message.hpp"
 
 #include <algorithm>
 
@@ -109,6 +110,9 @@ void TopicManager::on_listen_result(const std::string& key, std::uint64_t genera
     state.active = ok;
     if (ok) {
         sink_.on_listening(state.topic);
+        if (rooms_ != nullptr) {
+            rooms_->on_listening(state.topic);
+        }
     }
     auto waiters = std::move(state.waiters);
     state.waiters.clear();
@@ -168,6 +172,9 @@ void TopicManager::expire_linger(const std::string& key) {
     }
     notifier_.unlisten(state.topic.channel);
     sink_.on_unlistened(state.topic);
+    if (rooms_ != nullptr) {
+        rooms_->on_unlistened(state.topic);
+    }
     if (state.window != 0) {
         scheduler_.cancel(state.window);
     }
@@ -182,6 +189,13 @@ void TopicManager::on_notification(std::string_view channel, std::string_view pa
         // Subscribed or lingering alike (see the invariant in the header): a lingering topic's
         // windows keep its replay ring complete for the client that comes back.
         const auto it = topics_.find(std::string(channel.substr(prefix.size())));
+        if (it != topics_.end() && wire::is_room_message(payload)) {
+            metrics_.room_messages.fetch_add(1, std::memory_order_relaxed);
+            if (rooms_ != nullptr) {
+                rooms_->on_room_message(it->second.topic, payload);
+            }
+            return;
+        }
         if (it != topics_.end()) {
             add_signal(it->second, payload);
             return;
@@ -273,6 +287,9 @@ void TopicManager::on_resubscribed() {
         sink_.on_listening(state.topic);
         // Lingering topics too: their rings must not claim the outage (a resync restarts them).
         sink_.on_resync(state.topic, "listener-reconnected");
+    }
+    if (rooms_ != nullptr) {
+        rooms_->on_resubscribed();
     }
 }
 

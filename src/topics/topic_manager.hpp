@@ -24,6 +24,8 @@
 //   old generation is ignored;
 // - listener connection lost: every topic, lingering ones included, gets on_listening() and
 //   on_resync("listener-reconnected") once re-LISTENed, so no ring claims the outage.
+// Room messages (presence, broadcasts; wire/room_message.hpp) share the topic's channel: they
+// skip the windows and go to the RoomSink as they arrive, subscribed or lingering alike.
 // Poke topics go through the same windows. What happens downstream (frames, rings, shards) is
 // stated in delta/replay_store.hpp and app/app.cpp (catch_up).
 //
@@ -75,6 +77,10 @@ public:
     /// Every LISTENed topic gets `resync` (see the invariant above).
     void on_resubscribed() override;
 
+    /// Room messages (presence, broadcasts) and LISTEN changes also go to `rooms`; set before
+    /// the first subscribe. Without it room messages are counted and dropped.
+    void set_room_sink(RoomSink& rooms) { rooms_ = &rooms; }
+
     std::size_t topic_count() const { return topics_.size(); }
     int refs(const std::string& key) const;
     bool active(const std::string& key) const;
@@ -95,6 +101,7 @@ private:
     Notifier& notifier_;
     Scheduler& scheduler_;
     WindowSink& sink_;
+    RoomSink* rooms_ = nullptr;
     Metrics& metrics_;
     std::unordered_map<std::string, State> topics_;
     std::uint64_t generations_ = 0;

@@ -9,6 +9,7 @@
 #include "topics/topic.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deltacast::topics {
@@ -30,6 +31,24 @@ public:
     virtual void on_listening(const Topic& /*topic*/) {}
     /// The topic was UNLISTENed: its signals are no longer seen.
     virtual void on_unlistened(const Topic& /*topic*/) {}
+};
+
+/// Where TopicManager hands what crosses replicas on a topic's channel besides signals: room
+/// messages (wire/room_message.hpp: presence and broadcasts), and the topic's LISTEN state,
+/// which tells the room when its notifications are seen. rooms::RoomHub in production.
+///
+/// Threading: core strand; must not call back into TopicManager synchronously.
+class RoomSink {
+public:
+    virtual ~RoomSink() = default;
+    /// A room message (wire::is_room_message(payload)) on a LISTENed topic's channel.
+    virtual void on_room_message(const Topic& topic, std::string_view payload) = 0;
+    /// LISTEN for the topic is confirmed: from now on every room message of it is seen.
+    virtual void on_listening(const Topic& topic) = 0;
+    /// The topic was UNLISTENed.
+    virtual void on_unlistened(const Topic& topic) = 0;
+    /// The listener reconnected: room messages sent while it was down are gone.
+    virtual void on_resubscribed() = 0;
 };
 
 }  // namespace deltacast::topics

@@ -38,6 +38,8 @@
     X(Counter, signals_malformed, "deltacast_signals_malformed_total", "Malformed notifications.") \
     X(Counter, signals_ignored, "deltacast_signals_ignored_total", \
       "Notifications for topics already UNLISTENed.") \
+    X(Counter, room_messages, "deltacast_room_messages_total", \
+      "Presence and broadcast messages received on topic channels (all replicas').") \
     X(Counter, windows, "deltacast_windows_total", "Coalescing windows flushed.") \
     X(Counter, windows_unwatched, "deltacast_windows_unwatched_total", \
       "Windows flushed for a lingering topic (no subscriber; kept for replay).") \
@@ -66,7 +68,25 @@
     X(Counter, access_rechecks, "deltacast_access_rechecks_total", \
       "Periodic access re-checks of open streams.") \
     X(Counter, streams_revoked, "deltacast_streams_revoked_total", \
-      "Streams ended with event: revoked.")
+      "Streams ended with event: revoked.") \
+    X(Gauge, presence_members, "deltacast_presence_members", \
+      "Subjects present on this replica's presence topics (local streams, grace included).") \
+    X(Counter, presence_events, "deltacast_presence_events_total", \
+      "presence events built (state, diff or count; once per topic, shared by its streams).") \
+    X(Counter, presence_writes, "deltacast_presence_writes_total", \
+      "Presence statements sent to Postgres (batched joins/leaves, heartbeats, sweeps).") \
+    X(Counter, presence_notifies, "deltacast_presence_notifies_total", \
+      "NOTIFYs this replica sent for presence.") \
+    X(Counter, presence_dead_replica_leaves, "deltacast_presence_dead_replica_leaves_total", \
+      "Members removed because their replica stopped refreshing its heartbeat.") \
+    X(Counter, broadcasts_accepted, "deltacast_broadcasts_accepted_total", \
+      "POST /api/sse/broadcast answered 202.") \
+    X(Counter, broadcasts_rejected, "deltacast_broadcasts_rejected_total", \
+      "POST /api/sse/broadcast answered 4xx/5xx.") \
+    X(Counter, broadcasts_rate_limited, "deltacast_broadcasts_rate_limited_total", \
+      "POST /api/sse/broadcast answered 429.") \
+    X(Counter, broadcast_events, "deltacast_broadcast_events_total", \
+      "broadcast events built (once per message per replica, shared by the topic's streams).")
 // clang-format on
 
 namespace deltacast {

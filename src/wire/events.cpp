@@ -86,4 +86,54 @@ void append_ready(std::string& out, std::string_view epoch,
                           ",\"topics\":" + json_array_of_strings(topics) + "}");
 }
 
+namespace {
+
+std::string members_json(const std::vector<MemberView>& members) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        out += (i ? ",{\"sub\":" : "{\"sub\":") + json_quote(members[i].sub) + ",\"meta\":";
+        out += members[i].meta.empty() ? std::string_view("{}") : members[i].meta;
+        out += '}';
+    }
+    return out + "]";
+}
+
+}  // namespace
+
+void append_presence_state(std::string& out, std::string_view topic,
+                           const std::vector<MemberView>& members) {
+    append_event(out, "presence", "",
+                 "{\"topic\":" + json_quote(topic) + ",\"state\":" + members_json(members) + "}");
+}
+
+void append_presence_diff(std::string& out, std::string_view topic,
+                          const std::vector<MemberView>& joins,
+                          const std::vector<std::string_view>& leaves) {
+    std::string data = "{\"topic\":" + json_quote(topic);
+    if (!joins.empty()) {
+        data += ",\"joins\":" + members_json(joins);
+    }
+    if (!leaves.empty()) {
+        data += ",\"leaves\":[";
+        for (std::size_t i = 0; i < leaves.size(); ++i) {
+            data += (i ? ",{\"sub\":" : "{\"sub\":") + json_quote(leaves[i]) + "}";
+        }
+        data += "]";
+    }
+    append_event(out, "presence", "", data + "}");
+}
+
+void append_presence_count(std::string& out, std::string_view topic, std::size_t count) {
+    append_event(out, "presence", "",
+                 "{\"topic\":" + json_quote(topic) + ",\"count\":" + std::to_string(count) + "}");
+}
+
+void append_broadcast(std::string& out, std::string_view topic, std::string_view name,
+                      std::string_view from, std::string_view data) {
+    std::string body = "{\"topic\":" + json_quote(topic) + ",\"name\":" + json_quote(name) +
+                       ",\"from\":" + json_quote(from) + ",\"data\":";
+    body += data;
+    append_event(out, "broadcast", "", body + "}");
+}
+
 }  // namespace deltacast::wire

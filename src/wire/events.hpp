@@ -30,4 +30,23 @@ void append_revoked(std::string& out, const std::vector<std::string>& topics,
                     std::string_view reason);
 void append_ready(std::string& out, std::string_view epoch, const std::vector<std::string>& topics);
 
+/// One member of a live room as clients see it: {"sub":…,"meta":{…}} (`meta` is JSON text).
+struct MemberView {
+    std::string_view sub;
+    std::string_view meta;
+};
+/// `event: presence` with the full member list (no id: presence is never replayed).
+void append_presence_state(std::string& out, std::string_view topic,
+                           const std::vector<MemberView>& members);
+/// `event: presence` with the members that joined and the subjects that left; either may be
+/// empty (its key is then left out).
+void append_presence_diff(std::string& out, std::string_view topic,
+                          const std::vector<MemberView>& joins,
+                          const std::vector<std::string_view>& leaves);
+/// `event: presence` with the member count only (above presence_max_members).
+void append_presence_count(std::string& out, std::string_view topic, std::size_t count);
+/// `event: broadcast` (no id); `data` is JSON text.
+void append_broadcast(std::string& out, std::string_view topic, std::string_view name,
+                      std::string_view from, std::string_view data);
+
 }  // namespace deltacast::wire

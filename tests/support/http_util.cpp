@@ -50,8 +50,11 @@ bool split_sample(std::string_view line, std::string_view &series, std::string_v
 
 } // namespace
 
-HttpResult http_get(int port, const std::string &target,
-                    const std::vector<std::pair<std::string, std::string>> &headers) {
+namespace {
+
+HttpResult send(int port, const std::string &method, const std::string &target,
+                const std::string &body,
+                const std::vector<std::pair<std::string, std::string>> &headers) {
     httplib::Client client("127.0.0.1", port);
     client.set_connection_timeout(io_timeout);
     client.set_read_timeout(io_timeout);
@@ -60,7 +63,10 @@ HttpResult http_get(int port, const std::string &target,
         request_headers.emplace(name, value);
     }
     HttpResult result;
-    const httplib::Result response = client.Get(target, request_headers);
+    const httplib::Result response =
+        method == "GET"       ? client.Get(target, request_headers)
+        : method == "OPTIONS" ? client.Options(target, request_headers)
+                              : client.Post(target, request_headers, body, "application/json");
     if (!response) {
         result.body = httplib::to_string(response.error());
         return result;
@@ -71,6 +77,19 @@ HttpResult http_get(int port, const std::string &target,
         result.headers.emplace(to_lower(name), value);
     }
     return result;
+}
+
+} // namespace
+
+HttpResult http_get(int port, const std::string &target,
+                    const std::vector<std::pair<std::string, std::string>> &headers) {
+    return send(port, "GET", target, "", headers);
+}
+
+HttpResult http_send(int port, const std::string &method, const std::string &target,
+                     const std::string &body,
+                     const std::vector<std::pair<std::string, std::string>> &headers) {
+    return send(port, method, target, body, headers);
 }
 
 std::optional<double> metric_value(const std::string &metrics_text,

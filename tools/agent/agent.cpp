@@ -33,7 +33,8 @@ void on_stop_signal(int) {
 }
 
 constexpr const char *kUsage =
-    "usage: deltacast-agent [--conninfo S] [--token-ms 40] [--org N] [--pause-ms 1000]\n"
+    "usage: deltacast-agent [--conninfo S] [--token-ms 40] [--think-ms 300] [--org N]\n"
+    "         [--pause-ms 1000]\n"
     "         (--chat ID --prompt TEXT | --chat ID --loop N | --serve)\n"
     "  --prompt   stream one reply to TEXT into chat ID\n"
     "  --loop N   ask N canned prompts one after another in chat ID\n"
@@ -50,6 +51,7 @@ struct Options {
     bool serve = false;
     long long loop = 0;
     long long token_ms = 40;
+    long long think_ms = 300;  // "thinking" before the first token
     long long pause_ms = 1000;
 };
 
@@ -204,6 +206,15 @@ bool touch_chat(Db &db, long long chat, const std::optional<long long> &org) {
     });
 }
 
+// Announces the agent's thinking state on the chat's live room (deltacast_broadcast).
+void thinking(Db &db, const std::string &topic, const char *state) {
+    if (!db.ok("SELECT deltacast_broadcast($1, 'thinking', $2::jsonb, 'agent')",
+               {topic, std::string("{\"state\":\"") + state + "\"}"})) {
+        std::fprintf(stderr, "deltacast-agent: thinking broadcast failed (is sql/deltacast.sql "
+                             "loaded?)\n");
+    }
+}
+
 // The user's message, then the agent's reply streamed token by token. A stop signal ends
 // the reply early but still marks it done, so no client waits on it forever.
 bool stream_reply(Db &db, const Options &opt, long long chat, const std::string &prompt) {
@@ -212,6 +223,11 @@ bool stream_reply(Db &db, const Options &opt, long long chat, const std::string 
     const auto id = insert_message(db, chat, "agent", "", false);
     if (!id)
         return false;
+    // Live room: the chat shows "thinking" until the last token (at most once: a lost
+    // broadcast costs the indicator, never the reply).
+    const std::string topic = "chat:" + std::to_string(chat);
+    thinking(db, topic, "start");
+    nap(opt.think_ms);
     const auto tokens = reply_tokens(prompt);
     std::size_t sent = 0;
     bool done = false;
@@ -224,6 +240,7 @@ bool stream_reply(Db &db, const Options &opt, long long chat, const std::string 
     }
     if (!done && !append_token(db, chat, *id, "", true))
         return false;
+    thinking(db, topic, "stop");
     if (!touch_chat(db, chat, opt.org))
         return false;
     std::printf("chat=%lld message=%s tokens=%zu\n", chat, id->c_str(), sent);
@@ -320,6 +337,8 @@ bool parse_args(int argc, char **argv, Options &opt) {
             opt.loop = n;
         } else if (numeric && name == "--token-ms") {
             opt.token_ms = n;
+        } else if (numeric && name == "--think-ms") {
+            opt.think_ms = n;
         } else if (numeric && name == "--pause-ms") {
             opt.pause_ms = n;
         } else {
