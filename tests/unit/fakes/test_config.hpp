@@ -2,7 +2,9 @@
 // The Config the topic, delta and sse unit tests share, built in code (no TOML): a poke kind
 // `org` (bigint ids), an entity kind `chat` (bigint ids) with two entities (bigint contents with
 // a snapshot query, uuid reactions without), a text kind `user` without snapshot, and a uuid
-// kind `doc`. At most 4 topics per connection. Built once: Topic::kind points into it.
+// kind `doc`, and a poke kind `lobby` (bigint) with presence (meta claim `name`, at most 3
+// members before count mode, grace 1000 ms) and broadcasts (64 bytes, 3/s). At most 4 topics
+// per connection. Built once: Topic::kind points into it.
 
 #include "config/config.hpp"
 #include "topics/topic.hpp"
@@ -53,7 +55,19 @@ inline Config build_test_config() {
     doc.id_type = IdType::Uuid;
     doc.entities.push_back(make_entity("Doc", "docIds", IdType::Uuid));
 
-    for (auto* kind : {&org, &chat, &user, &doc}) {
+    TopicKindConfig lobby;
+    lobby.kind = "lobby";
+    lobby.mode = TopicMode::Poke;
+    lobby.id_type = IdType::Bigint;
+    lobby.presence = true;
+    lobby.presence_meta_claims = {"name"};
+    lobby.presence_max_members = 3;
+    lobby.presence_grace_ms = 1000;
+    lobby.broadcast = true;
+    lobby.broadcast_max_bytes = 64;
+    lobby.broadcast_rate_per_s = 3;
+
+    for (auto* kind : {&org, &chat, &user, &doc, &lobby}) {
         const std::string name = kind->kind;
         config.topics.emplace(name, std::move(*kind));
     }
