@@ -76,10 +76,12 @@ CommandLine parse_command_line(const std::vector<std::string> &args) {
 
 std::optional<LoadResult> help_or_version(const std::vector<std::string> &args) {
     for (const auto &arg : args) {
-        if (arg == "--help" || arg == "-h" || arg == "--version") {
+        if (arg == "--help" || arg == "-h" || arg == "--version" || arg == "--config-markdown") {
             LoadResult result;
             result.show_help = true;
-            result.help_text = arg == "--version" ? std::string(kVersion) + "\n" : help_text();
+            result.help_text = arg == "--version"           ? std::string(kVersion) + "\n"
+                               : arg == "--config-markdown" ? config_markdown()
+                                                            : help_text();
             return result;
         }
     }

@@ -73,7 +73,7 @@ struct ServerConfig {
     int header_timeout_ms = 10000;          // a request must finish its headers in this time
     std::size_t max_queued_bytes = 1 << 20; // per connection; over -> resync + queue dropped
     int write_timeout_s = 30;               // a write stuck this long closes the connection
-    int subscribe_timeout_ms = 5000;        // LISTEN confirmation + access checks
+    int subscribe_timeout_ms = 5000;        // LISTEN confirmation
     bool debug_endpoints = false;           // /debug/listening (tests, operators)
 };
 
@@ -182,5 +182,9 @@ const char* to_string(IdType t);
 
 /// The full --help text.
 std::string help_text();
+
+/// The key reference of docs/configuration.md, as Markdown tables (one per section), generated
+/// from the key table (`deltacast --config-markdown`; a unit test keeps the doc equal to it).
+std::string config_markdown();
 
 }  // namespace deltacast

@@ -59,7 +59,51 @@ Example:
   DELTACAST_AUTH_MODE=none deltacast --config deltacast.toml   # local development only
 )";
 
+std::string type_of(Config &defaults, const config_detail::KeySpec &key) {
+    std::string hint = std::visit(ValueHint{}, key.field(defaults));
+    if (hint == "INT" && key.max >= std::numeric_limits<int>::max()) {
+        return "integer >= " + std::to_string(key.min);
+    }
+    if (hint == "INT") {
+        return "integer " + std::to_string(key.min) + "..=" + std::to_string(key.max);
+    }
+    return hint == "STRING" ? "string" : hint == "LIST" ? "list" : hint == "BOOL" ? "bool" : hint;
+}
+
+std::string markdown_cell(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '|') {
+            out += "\\|";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 } // namespace
+
+std::string config_markdown() {
+    Config defaults;
+    std::string out;
+    std::string section;
+    for (const auto &key : config_detail::key_table()) {
+        const auto dot = key.path.find('.');
+        const std::string this_section(key.path.substr(0, dot));
+        if (this_section != section) {
+            section = this_section;
+            out += (out.empty() ? "" : "\n") + std::string("### `[") + section + "]`\n\n" +
+                   "| key | type | default | environment | what |\n|---|---|---|---|---|\n";
+        }
+        std::string value = config_detail::format_value(defaults, key);
+        out += "| `" + std::string(key.path.substr(dot + 1)) + "` | " +
+               markdown_cell(type_of(defaults, key)) + " | " +
+               (value.empty() ? std::string("(empty)") : "`" + markdown_cell(value) + "`") +
+               " | `" + config_detail::env_name(key) + "` | " + markdown_cell(key.help) + " |\n";
+    }
+    return out;
+}
 
 std::string help_text() {
     Config defaults;

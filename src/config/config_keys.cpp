@@ -32,7 +32,8 @@ const KeySpec kKeys[] = {
      "host:port (IPv4, localhost or [IPv6]); port 0 = any free port"},
     {"server.threads", ref<&C::server, &Srv::threads>, 0, 1024, "I/O threads; 0 = one per core"},
     {"server.heartbeat_s", ref<&C::server, &Srv::heartbeat_s>, 1, 3600,
-     "seconds of silence before a heartbeat comment"},
+     "heartbeat tick: a stream that sent nothing for a whole tick gets a comment (so at most "
+     "2 x heartbeat_s of silence)"},
     {"server.retry_ms", ref<&C::server, &Srv::retry_ms>, 1, 3600000, "the SSE retry: field"},
     {"server.max_connections", ref<&C::server, &Srv::max_connections>, 1, kInt,
      "open streams; more -> 503"},
@@ -56,7 +57,8 @@ const KeySpec kKeys[] = {
     {"server.write_timeout_s", ref<&C::server, &Srv::write_timeout_s>, 1, kInt,
      "a write stuck this long closes the connection"},
     {"server.subscribe_timeout_ms", ref<&C::server, &Srv::subscribe_timeout_ms>, 1, kInt,
-     "LISTEN confirmation plus access checks must finish within this time"},
+     "LISTEN confirmation must arrive within this time, else 503 (access checks are bounded "
+     "by postgres.query_timeout_ms)"},
     {"server.debug_endpoints", ref<&C::server, &Srv::debug_endpoints>, 0, 0,
      "serve /debug/listening (tests, operators)"},
     {"postgres.conninfo", ref<&C::postgres, &Pg::conninfo>, 0, 0,

@@ -27,7 +27,7 @@
 // Room messages (presence, broadcasts; wire/room_message.hpp) share the topic's channel: they
 // skip the windows and go to the RoomSink as they arrive, subscribed or lingering alike.
 // Poke topics go through the same windows. What happens downstream (frames, rings, shards) is
-// stated in delta/replay_store.hpp and app/app.cpp (catch_up).
+// stated in delta/replay_store.hpp and streams/stream_opener.hpp (catch_up).
 //
 // Threading: core strand only (like its Notifier, Scheduler and WindowSink). subscribe()'s
 // `done` may run inline or later, always on the core strand. Nothing here knows about
