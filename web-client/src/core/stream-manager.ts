@@ -1,17 +1,22 @@
 import { EventSourceStream, type EventSourceStreamOptions } from './event-source-stream.ts';
 import { hiddenTabTimers } from './hidden-tab-timers.ts';
+import { shareName } from './share-key.ts';
 import { platformSharing, type ChannelFactory, type LockManagerLike } from './share-seams.ts';
 import { SharedStream } from './shared-stream.ts';
 import type { StreamCore } from './stream-core.ts';
 import type { ConnectionState, StreamEventMap, StreamEventType, Topic } from './types.ts';
 
 /**
- * Sharing one stream among the tabs of one user (SPEC §9). `key` must name the user (e.g. the
- * user id from the session): tabs share only with tabs of the same stream URL and key, so tabs
- * of different users never share.
+ * Sharing one stream among the tabs of one user (SPEC §9); on by default. Tabs share when their
+ * stream URL (resolved, query included), `withCredentials` and `key` are equal (see share-key.ts).
  */
 export interface ShareOptions {
-  key: string;
+  /**
+   * The user (e.g. the session's user id). Optional with cookie auth, where every tab of a
+   * browser profile is the same user; required when tabs of one profile can be different users
+   * without different cookies or stream URLs (e.g. per-tab tokens).
+   */
+  key?: string;
   /** The server's `max_topics_per_connection`; a larger union opens several streams. Default 64. */
   maxTopicsPerStream?: number;
   /** How long a new leader waits for the other tabs' topics before it opens. Default 30 ms. */
@@ -24,9 +29,10 @@ export interface ShareOptions {
 
 export interface StreamManagerOptions extends Omit<EventSourceStreamOptions, 'lastEventId' | 'onRawEvent'> {
   /**
-   * `{ key: userId }` shares one stream among this user's tabs (one leader tab holds the
-   * EventSource and relays); `false` or omitted: one stream per tab. Without Web Locks or
-   * BroadcastChannel the tab falls back to its own stream.
+   * Default (omitted or `{}`): the tabs of this origin, stream URL and credentials share one
+   * stream (one leader tab holds the EventSource and relays); `{ key: userId }` also keys it by
+   * user; `false`: one stream per tab. Without Web Locks or BroadcastChannel the tab falls back
+   * to its own stream.
    */
   share?: false | ShareOptions;
 }
@@ -55,7 +61,8 @@ export class StreamManager implements StreamCore {
   private readonly shared_: SharedStream | null;
 
   constructor(options: StreamManagerOptions = {}) {
-    const { share, ...streamOptions } = options;
+    const { share: shareOption, ...streamOptions } = options;
+    const share = shareOption === false ? null : (shareOption ?? {});
     const platform = share ? (share.locks && share.channel ? null : platformSharing()) : null;
     const locks = share ? (share.locks ?? platform?.locks) : undefined;
     const channel = share ? (share.channel ?? platform?.channel) : undefined;
@@ -64,8 +71,7 @@ export class StreamManager implements StreamCore {
       this.core_ = new EventSourceStream(streamOptions);
       return;
     }
-    const url = options.url ?? '/api/sse/stream';
-    const name = `deltacast:${url}:${share.key}`;
+    const name = shareName(options.url ?? '/api/sse/stream', options.withCredentials ?? false, share.key);
     const onError = options.onError ?? ((e: unknown) => console.error('deltacast:', e));
     // Injected timers are the test's; the browser's are throttled in hidden tabs (see there).
     const timers = options.timers ?? hiddenTabTimers(defaultTimers);
