@@ -44,7 +44,9 @@ export class FakeBrowser {
       ...options,
     });
     const seen: Tab['seen'] = [];
-    const types: StreamEventType[] = ['ready', 'entity-upsert', 'entity-delete', 'poke', 'resync', 'revoked'];
+    const types: StreamEventType[] = [
+      'ready', 'entity-upsert', 'entity-delete', 'poke', 'resync', 'revoked', 'presence', 'broadcast',
+    ];
     for (const type of types) m.on(type, (d: StreamEventMap[typeof type]) => seen.push([type, d]));
     const tab = { id, m, sources, seen };
     this.tabs.push(tab);
