@@ -3,6 +3,8 @@ export { EventSourceStream, type EventSourceStreamOptions, type DataEventType } 
 export type { StreamCore } from './stream-core.ts';
 export { PresenceStore, type PresenceMember, type PresenceView } from './presence-store.ts';
 export { createPublisher, broadcastUrlOf, PublishError, BROADCAST_NAME, type Publish, type PublisherOptions } from './publisher.ts';
+export { TypingSender, type TypingSenderOptions } from './typing-sender.ts';
+export { TypingRoster, type TypingRosterOptions } from './typing-roster.ts';
 export { shareName } from './share-key.ts';
 export type { ChannelLike, ChannelFactory, LockManagerLike } from './share-seams.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
