@@ -7,7 +7,7 @@ import { platformSharing, type ChannelFactory, type LockManagerLike } from './sh
 import { SharedStream } from './shared-stream.ts';
 import type { StreamCore } from './stream-core.ts';
 import { normalizeTopics } from './topic-set.ts';
-import type { BroadcastData, ConnectionState, StreamEventMap, StreamEventType, Topic } from './types.ts';
+import type { BroadcastData, ConnectionState, StreamEventMap, StreamEventType, Timers, Topic } from './types.ts';
 
 /**
  * Sharing one stream among the tabs of one user (SPEC §9); on by default. Tabs share when their
@@ -72,6 +72,8 @@ export class StreamManager implements StreamCore {
   private readonly shared_: SharedStream | null;
   private readonly presence_: PresenceStore;
   private readonly self_: string | null;
+  private readonly timers_: Timers;
+  private readonly batchMs_: number;
   /** Posts an ephemeral event (SPEC §8) with the stream's credentials; see createPublisher. */
   readonly publish: Publish;
 
@@ -82,6 +84,8 @@ export class StreamManager implements StreamCore {
     this.shared_ = share ? createShared(options, share, streamOptions, onError) : null;
     this.core_ = this.shared_ ?? new EventSourceStream(streamOptions);
     this.self_ = self?.sub ?? share?.key ?? null;
+    this.timers_ = options.timers ?? defaultTimers;
+    this.batchMs_ = options.batchMs ?? 10;
     this.presence_ = new PresenceStore(this.self_, onError);
     this.core_.on('presence', (data) => this.presence_.apply(data));
     this.core_.on('revoked', ({ topics }) => {
@@ -98,15 +102,21 @@ export class StreamManager implements StreamCore {
 
   /**
    * Holds a reference on each topic until the returned release is called (idempotent). A topic
-   * no longer held loses its presence.
+   * still not held one batch window after its release loses its presence (held again within the
+   * window, it stays in the stream, which sends no new `state`, so its presence is kept).
    */
   subscribe(topics: readonly Topic[] | Topic): () => void {
     const release = this.core_.subscribe(topics);
     const list = normalizeTopics(topics);
+    let released = false;
     return () => {
+      if (released) return;
+      released = true;
       release();
-      const held = new Set(this.core_.wantedTopics());
-      for (const t of list) if (!held.has(t)) this.presence_.delete(t);
+      this.timers_.setTimeout(() => {
+        const held = new Set(this.core_.wantedTopics());
+        for (const t of list) if (!held.has(t)) this.presence_.delete(t);
+      }, this.batchMs_);
     };
   }
 
