@@ -12,6 +12,7 @@ export interface TypingOptions {
   idleMs?: number;
   /** A remote typist without a `start` for this long is dropped. Default 6000. */
   expireMs?: number;
+  /** For tests; pass a stable object (a new one per render restarts the indicator). */
   timers?: Timers;
   now?: () => number;
   /** A failed publish (e.g. 429); default: ignored, typing is best effort. */
