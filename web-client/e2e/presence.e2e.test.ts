@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signSession } from '../demo/lib/session.mjs';
 import { ask, launch, openChat, waitLive } from './browser.ts';
@@ -15,6 +15,7 @@ let db: pg.Client;
 let contexts: BrowserContext[] = [];
 let u1: Page;
 let u2: Page;
+let u1Streams: Request[] = [];
 let chatId: number;
 
 /**
@@ -80,9 +81,9 @@ beforeAll(async () => {
     const context = await browser.newContext();
     await context.addInitScript(LIVE_RECORDER);
     contexts.push(context);
-    const { page } = await openChat(context, baseUrl, chatId, query);
+    const { page, streams } = await openChat(context, baseUrl, chatId, query);
     await waitLive(page, chatId);
-    if (query === '') u1 = page;
+    if (query === '') [u1, u1Streams] = [page, streams];
     else u2 = page;
   }
 });
@@ -98,6 +99,20 @@ describe.skipIf(!liveRooms)('live rooms in the demo (presence, typing, thinking)
     // Invariant: presence state/joins reach every stream of the topic; self comes from the share key.
     await expect.poll(() => members(u1), { timeout: 15_000 }).toEqual(['u1*', 'u2']);
     await expect.poll(() => members(u2), { timeout: 15_000 }).toEqual(['u1', 'u2*']);
+  });
+
+  it('gives a second tab of u1, joining the live chat through the shared stream, the current presence', async () => {
+    // Invariant: the server sends `state` only on open; the leader tab hands it to a joining follower.
+    const before = u1Streams.length;
+    const { page, streams } = await openChat(contexts[0]!, baseUrl, chatId);
+    try {
+      await waitLive(page, chatId);
+      await expect.poll(() => members(page), { timeout: 10_000 }).toEqual(['u1*', 'u2']);
+      expect(await page.getAttribute('[data-testid="share-role"]', 'data-role')).toBe('shared');
+      expect([streams.length, u1Streams.length]).toEqual([0, before]); // no new stream, no reopen
+    } finally {
+      await page.close();
+    }
   });
 
   it('shows "u2 is typing" in u1 page while u2 types, and clears it when u2 stops', async () => {
