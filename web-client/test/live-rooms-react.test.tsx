@@ -57,7 +57,8 @@ describe('live-room hooks', () => {
     live();
     expect(sources.last.topics).toEqual(['chat:1']);
     expect(seen).toBeUndefined();
-    act(() => sources.last.emit('presence', { topic: 'chat:1', state: [{ sub: 'u2', meta: { name: 'Bob' } }, { sub: 'u1', meta: {} }] }));
+    const state = [{ sub: 'u2', meta: { name: 'Bob' } }, { sub: 'u1', meta: {} }];
+    act(() => sources.last.emit('presence', { topic: 'chat:1', state }));
     expect(seen!.members.map((m) => [m.sub, m.self])).toEqual([['u2', false], ['u1', true]]);
     act(() => sources.last.emit('presence', { topic: 'chat:1', count: 500 }));
     expect(seen!).toEqual({ members: [], count: 500 });

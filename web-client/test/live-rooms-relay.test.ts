@@ -19,7 +19,12 @@ describe('live rooms on a tab of its own', () => {
   it('applies presence, hands broadcasts to matching handlers, and keeps the last event id', () => {
     // Invariant: presence/broadcast carry no id and never move the resume position (SPEC §8).
     const sources = new EventSourceRecorder();
-    const m = new StreamManager({ eventSource: sources.factory, probe: new FakeProber().probe, share: false, self: { sub: 'u1' } });
+    const m = new StreamManager({
+      eventSource: sources.factory,
+      probe: new FakeProber().probe,
+      share: false,
+      self: { sub: 'u1' },
+    });
     m.subscribe('chat:1');
     vi.advanceTimersByTime(20);
     const es = sources.last;

@@ -61,12 +61,15 @@ describe('publish', () => {
     // Invariant: 400/401/403/413/429 reach the caller typed, 429 with its Retry-After.
     for (const status of [400, 401, 403, 413]) {
       const f = fakeFetch(status, { error: `e${status}`, topic: 'chat:1' });
-      const e = await failure(createPublisher({ streamUrl: '/s', withCredentials: false, fetch: f.fn })('chat:1', 'n', 1));
-      expect([e.kind, e.status, e.body, e.retryAfterMs]).toEqual(['http', status, { error: `e${status}`, topic: 'chat:1' }, null]);
+      const publish = createPublisher({ streamUrl: '/s', withCredentials: false, fetch: f.fn });
+      const e = await failure(publish('chat:1', 'n', 1));
+      expect([e.kind, e.status, e.retryAfterMs]).toEqual(['http', status, null]);
+      expect(e.body).toEqual({ error: `e${status}`, topic: 'chat:1' });
       expect(e.message).toContain(`e${status}`);
     }
     const limited = fakeFetch(429, { error: 'rate limited' }, { 'Retry-After': '2' });
-    const e = await failure(createPublisher({ streamUrl: '/s', withCredentials: false, fetch: limited.fn })('chat:1', 'n'));
+    const publishLimited = createPublisher({ streamUrl: '/s', withCredentials: false, fetch: limited.fn });
+    const e = await failure(publishLimited('chat:1', 'n'));
     expect([e.status, e.retryAfterMs]).toEqual([429, 2000]);
   });
 
@@ -75,7 +78,8 @@ describe('publish', () => {
     const broken = (async () => {
       throw new TypeError('Failed to fetch');
     }) as unknown as typeof fetch;
-    const net = await failure(createPublisher({ streamUrl: '/s', withCredentials: false, fetch: broken })('chat:1', 'n'));
+    const publishBroken = createPublisher({ streamUrl: '/s', withCredentials: false, fetch: broken });
+    const net = await failure(publishBroken('chat:1', 'n'));
     expect([net.kind, net.status]).toEqual(['network', 0]);
     const f = fakeFetch(202, {});
     const publish = createPublisher({ streamUrl: '/s', withCredentials: false, fetch: f.fn });

@@ -8,7 +8,13 @@ export function PresenceList({ topic }: { topic: string }) {
       <span className="label">here:</span>
       {presence?.count !== undefined && <span className="count">{presence.count} people</span>}
       {presence?.members.map((m) => (
-        <span key={m.sub} className={m.self ? 'member self' : 'member'} data-testid="presence-member" data-sub={m.sub} data-self={String(m.self)}>
+        <span
+          key={m.sub}
+          className={m.self ? 'member self' : 'member'}
+          data-testid="presence-member"
+          data-sub={m.sub}
+          data-self={String(m.self)}
+        >
           {typeof m.meta['name'] === 'string' ? m.meta['name'] : m.sub}
           {m.self && ' (you)'}
         </span>

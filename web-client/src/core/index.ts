@@ -2,7 +2,14 @@ export { StreamManager, type StreamManagerOptions, type ShareOptions, type Share
 export { EventSourceStream, type EventSourceStreamOptions, type DataEventType } from './event-source-stream.ts';
 export type { StreamCore } from './stream-core.ts';
 export { PresenceStore, type PresenceMember, type PresenceView } from './presence-store.ts';
-export { createPublisher, broadcastUrlOf, PublishError, BROADCAST_NAME, type Publish, type PublisherOptions } from './publisher.ts';
+export {
+  createPublisher,
+  broadcastUrlOf,
+  PublishError,
+  BROADCAST_NAME,
+  type Publish,
+  type PublisherOptions,
+} from './publisher.ts';
 export { TypingSender, type TypingSenderOptions } from './typing-sender.ts';
 export { TypingRoster, type TypingRosterOptions } from './typing-roster.ts';
 export { shareName } from './share-key.ts';
