@@ -12,7 +12,6 @@ export {
 } from './publisher.ts';
 export { TypingSender, type TypingSenderOptions } from './typing-sender.ts';
 export { TypingRoster, type TypingRosterOptions } from './typing-roster.ts';
-export { shareName } from './share-key.ts';
 export type { ChannelLike, ChannelFactory, LockManagerLike } from './share-seams.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { TopicSet, normalizeTopics, sameTopics, topicKind } from './topic-set.ts';
