@@ -23,7 +23,9 @@ let chatId: number;
  */
 const RELAY_OBSERVER = `
   window.__relay = [];
-  new BroadcastChannel('deltacast:/api/sse/stream:u1').onmessage = (e) => {
+  // The share name (src/core/share-key.ts): the resolved stream URL, the credentials mode, the key.
+  const shareName = 'deltacast:' + JSON.stringify([new URL('/api/sse/stream', location.href).href, 'same-origin', 'user=u1']);
+  new BroadcastChannel(shareName).onmessage = (e) => {
     const m = e.data;
     const dataBytes = typeof m.data === 'string' ? m.data.length : 0;
     // The envelope as JSON plus the data string as it is cloned (not JSON-escaped a second time).

@@ -1,5 +1,11 @@
 import { vi } from 'vitest';
-import { StreamManager, type ShareOptions, type StreamEventMap, type StreamEventType } from '../src/core/index.ts';
+import {
+  StreamManager,
+  type ShareOptions,
+  type StreamEventMap,
+  type StreamEventType,
+  type StreamManagerOptions,
+} from '../src/core/index.ts';
 import { EventSourceRecorder, type FakeEventSource, FakeProber, settle } from './fakes.ts';
 import { FakeChannelHub, FakeLockHub } from './share-fakes.ts';
 
@@ -19,7 +25,7 @@ export class FakeBrowser {
   readonly tabs: Tab[] = [];
   readonly errors: unknown[] = [];
 
-  tab(id: string, share: Partial<ShareOptions> = {}): Tab {
+  tab(id: string, share: Partial<ShareOptions> = {}, options: Partial<StreamManagerOptions> = {}): Tab {
     const sources = new EventSourceRecorder();
     const m = new StreamManager({
       eventSource: sources.factory,
@@ -35,9 +41,12 @@ export class FakeBrowser {
         gatherMs: 30,
         ...share,
       },
+      ...options,
     });
     const seen: Tab['seen'] = [];
-    const types: StreamEventType[] = ['ready', 'entity-upsert', 'entity-delete', 'poke', 'resync', 'revoked'];
+    const types: StreamEventType[] = [
+      'ready', 'entity-upsert', 'entity-delete', 'poke', 'resync', 'revoked', 'presence', 'broadcast',
+    ];
     for (const type of types) m.on(type, (d: StreamEventMap[typeof type]) => seen.push([type, d]));
     const tab = { id, m, sources, seen };
     this.tabs.push(tab);

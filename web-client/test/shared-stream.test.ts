@@ -158,16 +158,46 @@ describe('who shares', () => {
     expect(browser.openStreams()).toHaveLength(2);
   });
 
+  it('shares by default: tabs without a key but with the same stream URL and credentials', async () => {
+    // Invariant: sharing needs no option (SPEC §9); cookie auth makes a profile's tabs one user.
+    const a = browser.tab('a', { key: undefined });
+    const b = browser.tab('b', { key: undefined });
+    a.m.subscribe('chat:1');
+    b.m.subscribe('chat:2');
+    await step();
+    expect([a.m.shareRole(), b.m.shareRole()]).toEqual(['leader', 'follower']);
+    expect(browser.only().topics).toEqual(['chat:1', 'chat:2']);
+  });
+
+  it('keys the share by the resolved stream URL (query included) and withCredentials', async () => {
+    // Invariant: a token in the URL or other credentials make another share; relative = absolute.
+    vi.stubGlobal('location', { href: 'http://app.test/chat/1' });
+    const tabs = [
+      browser.tab('a', { key: undefined }, { url: '/api/sse/stream' }),
+      browser.tab('b', { key: undefined }, { url: 'http://app.test/api/sse/stream' }),
+      browser.tab('c', { key: undefined }, { url: '/api/sse/stream?access_token=t1' }),
+      browser.tab('d', { key: undefined }, { url: '/api/sse/stream?access_token=t2' }),
+      browser.tab('e', { key: undefined }, { url: '/api/sse/stream', withCredentials: true }),
+    ];
+    vi.unstubAllGlobals();
+    for (const t of tabs) t.m.subscribe('chat:1');
+    await step();
+    expect(tabs.map((t) => t.m.shareRole())).toEqual(['leader', 'follower', 'leader', 'leader', 'leader']);
+    expect(browser.openStreams()).toHaveLength(4);
+  });
+
   it('falls back to a stream per tab without Web Locks, and with share: false', () => {
     // Invariant: no locks (this Node has none) or share: false → today's one stream per tab.
     const sources = new EventSourceRecorder();
     const options = { eventSource: sources.factory, probe: new FakeProber().probe };
+    const byDefault = new StreamManager(options);
     const missing = new StreamManager({ ...options, share: { key: 'u1' } });
     const off = new StreamManager({ ...options, share: false });
+    byDefault.subscribe('org:1');
     missing.subscribe('org:1');
     off.subscribe('org:1');
     vi.advanceTimersByTime(20);
-    expect([missing.shareRole(), off.shareRole()]).toEqual(['alone', 'alone']);
-    expect(sources.all).toHaveLength(2);
+    expect([byDefault.shareRole(), missing.shareRole(), off.shareRole()]).toEqual(['alone', 'alone', 'alone']);
+    expect(sources.all).toHaveLength(3);
   });
 });

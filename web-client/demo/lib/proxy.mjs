@@ -1,4 +1,6 @@
 // /api/sse/* -> deltacast, byte for byte: no decoding, no buffering, Content-Encoding kept.
+// Any method, with its body and headers (cookies included): GET /api/sse/stream and
+// /api/sse/presence, POST /api/sse/broadcast, OPTIONS preflights.
 import http from 'node:http';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
@@ -29,5 +31,5 @@ export function proxyStream(req, res, upstream) {
     }
   });
   res.on('close', () => up.destroy()); // the tab closed or switched topics
-  up.end();
+  req.pipe(up); // the request body (a broadcast's JSON), then end; a GET has none
 }

@@ -34,15 +34,18 @@ export interface EventSourceStreamOptions {
   /** The id to resume from on the first open (a new leader continues where the relay stopped). */
   lastEventId?: string | null;
   /**
-   * When set, data events (entity-upsert, entity-delete, poke, resync) are handed over
+   * When set, data events (entity-upsert, entity-delete, poke, resync, presence, broadcast) are handed over
    * unparsed instead of being emitted: the leader relays the text as it came. `ready` and
    * `revoked` are still parsed and emitted, since they drive the stream's own state.
    */
   onRawEvent?: (type: DataEventType, data: string, id: string) => void;
 }
 
-/** The events that carry data for components (as opposed to `ready` and `revoked`). */
-export type DataEventType = 'entity-upsert' | 'entity-delete' | 'poke' | 'resync';
+/**
+ * The events that carry data for components (as opposed to `ready` and `revoked`). `presence`
+ * and `broadcast` come without an `id:` line and leave the last event id as it was.
+ */
+export type DataEventType = 'entity-upsert' | 'entity-delete' | 'poke' | 'resync' | 'presence' | 'broadcast';
 
 const EVENT_TYPES: readonly StreamEventType[] = [
   'ready',
@@ -51,6 +54,8 @@ const EVENT_TYPES: readonly StreamEventType[] = [
   'poke',
   'resync',
   'revoked',
+  'presence',
+  'broadcast',
 ];
 
 const defaultTimers: Timers = {

@@ -36,13 +36,18 @@ export interface LeaderMessage extends FromLeader {
   t: 'leader';
 }
 
-/** A data event of stream `c`, relayed as the SSE `data` text the leader received. */
+/**
+ * A data event of stream `c`, relayed as the SSE `data` text the leader received (`id` is ''
+ * for events without an `id:` line: they keep every tab's last id). With `tab` set, it is for
+ * that tab only: the leader's last known presence of a topic that just became live for it.
+ */
 export interface EventMessage extends FromLeader {
   t: 'event';
   c: number;
   type: DataEventType;
   data: string;
   id: string;
+  tab?: string;
 }
 
 /**

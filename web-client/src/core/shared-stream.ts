@@ -55,6 +55,8 @@ export class SharedStream implements StreamCore {
   private readonly topics_ = new TopicSet();
   private readonly revoked_ = new Set<Topic>();
   private readonly live_ = new Set<Topic>();
+  /** Topics made live by a `ready` addressed to this tab, until the leader's presence for them. */
+  private readonly awaitingPresence_ = new Set<Topic>();
   /** Last id per leader stream; the oldest is where a new leader must resume for this tab. */
   private readonly positions_ = new Map<number, string>();
   private readonly watched_ = new Set<string>();
@@ -95,6 +97,7 @@ export class SharedStream implements StreamCore {
         removed = true;
         this.revoked_.delete(t);
         this.live_.delete(t);
+        this.awaitingPresence_.delete(t);
         this.needsCover_.delete(t);
       }
       if (removed) this.topicsChanged();
@@ -295,6 +298,8 @@ export class SharedStream implements StreamCore {
   }
 
   private onEvent(m: EventMessage): void {
+    if (m.tab !== undefined && m.tab !== this.o_.tabId) return;
+    // An event without `id:` (presence, broadcast, resync) keeps the last id, as in SSE.
     if (m.id !== '') {
       this.positions_.set(m.c, m.id);
       this.lastEventId_ = m.id;
@@ -313,6 +318,11 @@ export class SharedStream implements StreamCore {
       return;
     }
     const d = data as { topic?: unknown };
+    if (m.type === 'presence' && typeof d.topic === 'string') {
+      // A handed-over state is for a topic that just became live here (once); the stream's own
+      // presence events supersede it.
+      if (!this.awaitingPresence_.delete(d.topic) && m.tab !== undefined) return;
+    }
     if (typeof d.topic === 'string' && this.isHeld(d.topic)) {
       this.emitter_.emit(m.type, data as StreamEventMap[typeof m.type]);
     }
@@ -329,6 +339,7 @@ export class SharedStream implements StreamCore {
     // An answer to a registration says nothing new when this tab already had these topics live.
     if (m.tab !== undefined && added.length === 0) return;
     for (const t of added) this.live_.add(t);
+    if (m.tab !== undefined) for (const t of added) this.awaitingPresence_.add(t);
     if (m.from !== null && !this.positions_.has(m.c)) this.positions_.set(m.c, m.from);
     this.updateState();
     this.emitter_.emit('ready', { epoch: m.epoch, topics: mine, resumed: m.resumed, added });

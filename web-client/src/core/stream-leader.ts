@@ -1,6 +1,7 @@
 import { assignChunks } from './chunks.ts';
 import { oldestEventId } from './event-id.ts';
 import type { DataEventType, EventSourceStream } from './event-source-stream.ts';
+import { PresenceStore } from './presence-store.ts';
 import type { LeaderToTabMessage, ReadyMessage, StateMessage, TabMessage } from './relay-protocol.ts';
 import type { ReadyInfo, RevokedData, Timers, Topic } from './types.ts';
 
@@ -39,7 +40,9 @@ interface Registration {
  * StreamLeader: the leader tab's side of a shared stream. It keeps every tab's topics, opens
  * the union (less topics the server refused) over as few EventSourceStreams as the topic
  * limit allows, and relays their events, readiness and state to all tabs. A tab whose topics
- * are already carried is told so at once (a `ready` addressed to it). Runs on the page's
+ * are already carried is told so at once (a `ready` addressed to it), followed by the last
+ * known presence of those topics (the server sends a presence `state` only when a stream
+ * opens, so the leader keeps each topic's state with the later diffs applied). Runs on the page's
  * thread; `post` may call back into the leader (its own tab registering again).
  */
 export class StreamLeader {
@@ -47,6 +50,8 @@ export class StreamLeader {
   private readonly streams_: Stream[] = [];
   /** Topics a 403 named, kept out of the union while held, with the body of that answer. */
   private readonly forbidden_ = new Map<Topic, unknown>();
+  /** The last known presence of every topic in the union. */
+  private readonly presence_ = new PresenceStore();
   private n_ = 0;
   private started_ = false;
   private resumeFrom_: string | null = null;
@@ -113,6 +118,8 @@ export class StreamLeader {
     );
     chunks.forEach((topics, c) => this.setTopics(c, topics));
     for (const s of this.streams_.splice(chunks.length)) this.closeStream(s);
+    const carried = new Set(wanted);
+    for (const t of this.presence_.topics()) if (!carried.has(t)) this.presence_.delete(t);
     this.postState();
   }
 
@@ -132,9 +139,10 @@ export class StreamLeader {
       this.streams_.length === 0
         ? this.resumeFrom_
         : oldestEventId(this.streams_.map((s) => s.engine.lastEventId).filter((id): id is string => id !== null));
-    const engine = this.options_.createStream(from, (type, data, id) =>
-      this.post({ t: 'event', c, type, data, id }),
-    );
+    const engine = this.options_.createStream(from, (type, data, id) => {
+      if (type === 'presence') this.notePresence(data);
+      this.post({ t: 'event', c, type, data, id });
+    });
     const s: Stream = { topics: [], engine, release: null, ready: null, offs: [] };
     s.offs.push(
       engine.on('ready', (info) => this.onReady(c, s, info)),
@@ -185,7 +193,19 @@ export class StreamLeader {
       if (carried.length === 0) return;
       const { v: _v, lid: _lid, n: _n, ...ready } = s.ready;
       this.post({ ...ready, tab, topics: carried, resumed: true });
+      for (const topic of carried) {
+        const presence = this.presence_.snapshot(topic);
+        if (presence) this.post({ t: 'event', c, type: 'presence', data: JSON.stringify(presence), id: '', tab });
+      }
     });
+  }
+
+  private notePresence(data: string): void {
+    try {
+      this.presence_.apply(JSON.parse(data));
+    } catch {
+      // Malformed: every tab reports it when it parses the relayed text.
+    }
   }
 
   private postState(): void {

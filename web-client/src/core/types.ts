@@ -50,6 +50,32 @@ export interface RevokedData {
   reason?: string;
 }
 
+/** A present member of a live room (SPEC §8): a subject, not a connection. */
+export interface PresenceMemberData {
+  sub: string;
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * `presence` (no `id:`, never replayed): exactly one of a full `state`, a diff (`joins` and/or
+ * `leaves`), or `count` only (above the server's member limit).
+ */
+export interface PresenceData {
+  topic: Topic;
+  state?: PresenceMemberData[];
+  joins?: PresenceMemberData[];
+  leaves?: Array<{ sub: string }>;
+  count?: number;
+}
+
+/** `broadcast` (no `id:`, at most once): an ephemeral event; `from` is set by the server. */
+export interface BroadcastData {
+  topic: Topic;
+  name: string;
+  from: string;
+  data: unknown;
+}
+
 export interface StreamEventMap {
   ready: ReadyInfo;
   'entity-upsert': EntityUpsertData;
@@ -57,6 +83,8 @@ export interface StreamEventMap {
   poke: PokeData;
   resync: ResyncData;
   revoked: RevokedData;
+  presence: PresenceData;
+  broadcast: BroadcastData;
 }
 
 export type StreamEventType = keyof StreamEventMap;
