@@ -75,6 +75,9 @@ std::string render_prometheus(const Metrics& m) {
     emit(out, "deltacast_slow_consumer_closes_total", "counter",
          "Connections closed because a write was stuck.", m.slow_consumer_closes);
     emit(out, "deltacast_heartbeats_total", "counter", "Heartbeat comments sent.", m.heartbeats);
+    emit(out, "deltacast_encoders_released_total", "counter",
+         "Compressor encoders freed on connections idle for a heartbeat interval.",
+         m.encoders_released);
     emit(out, "deltacast_access_checks_sql_total", "counter", "SQL access checks run.",
          m.access_checks_sql);
     emit(out, "deltacast_access_cache_hits_total", "counter", "Access checks served from cache.",

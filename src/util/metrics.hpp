@@ -28,6 +28,7 @@ struct Metrics {
     Counter slow_consumer_resyncs{0}; // queues dropped and replaced by `resync`
     Counter slow_consumer_closes{0};  // connections closed because a write was stuck
     Counter heartbeats{0};
+    Counter encoders_released{0};     // compressor encoders freed on idle connections
     Counter handler_exceptions{0};    // exceptions that escaped a handler (bugs; logged)
 
     // Postgres listener
