@@ -178,6 +178,9 @@ void SseSession::on_open(const OpenResult& result) {
     queue_.push_front(std::move(first));
     arm_heartbeat();
     do_write();
+    if (compressor_) {
+        compressor_->release_idle(); // a tab that never gets an event holds no encoder
+    }
 }
 
 std::string SseSession::response_head() const {
