@@ -22,6 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ARGS="$*"
 SCENARIOS=floor,compression,e,d,a,b,c
 SECONDS_PER_RUN=20
 WORK=/tmp/deltacast-bench
@@ -260,7 +261,7 @@ echo "# deltacast benchmark report"
 echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)"
-echo "- command: bench/run.sh --scenarios $SCENARIOS --seconds $SECONDS_PER_RUN"
+echo "- command: bench/run.sh $ARGS (scenarios $SCENARIOS, $SECONDS_PER_RUN s per run, encodings: $ENCODINGS)"
 echo "- server under test pinned to core $SERVER_CORE; load clients and writer on core $LOAD_CORE; Postgres on either"
 echo
 
