@@ -12,7 +12,7 @@
 //   reads non-blocking into one 64 KiB buffer shared by the whole process. (With
 //   async_read_some the reactor may complete several reads before their handlers run, so a
 //   shared buffer would be overwritten; a synchronous read inside the handler cannot.)
-//   Decoder state (chunked framing, gzip/brotli,
+//   Decoder state (chunked framing, gzip/brotli/zstd,
 //   SSE parser) exists only for sampled streams (--sample) and, briefly, for every deltacast
 //   stream until its `ready` event; other streams just count bytes.
 // - Latency samples go into a log-linear histogram (0.1 % precision, fixed size) and,
@@ -106,6 +106,7 @@ struct Options {
     int ramp_per_s = 2000;
     int max_in_flight = 256;
     std::string encoding = "identity";
+    std::string accept_encoding; // the header as sent; empty = --encoding's name
     int sample = 1;
     double duration_s = 0;
     double connect_timeout_s = 30;
@@ -116,7 +117,8 @@ struct Options {
 constexpr std::string_view usage_text =
     "usage: bench_loadgen [--host H] [--port P] [--target deltacast|nchan]\n"
     "         [--connections N] [--chats M] [--chat-offset O] [--orgs K]\n"
-    "         [--ramp-per-s R] [--max-in-flight F] [--encoding identity|gzip|br]\n"
+    "         [--ramp-per-s R] [--max-in-flight F] [--encoding identity|gzip|br|zstd]\n"
+    "         [--accept-encoding HEADER (e.g. 'gzip, deflate, br, zstd'; overrides --encoding)]\n"
     "         [--sample S] [--ready-file PATH] [--stop-file PATH] [--duration-s D]\n"
     "         [--connect-timeout-s T] [--conninfo STR] [--samples-file PATH] [--label NAME]\n"
     "       bench_loadgen --merge FILE...\n";
@@ -148,6 +150,7 @@ void set_option(Options& o, const std::string& key, const std::string& v) {
         {"--host", &Options::host},
         {"--target", &Options::target},
         {"--encoding", &Options::encoding},
+        {"--accept-encoding", &Options::accept_encoding},
         {"--ready-file", &Options::ready_file},
         {"--stop-file", &Options::stop_file},
         {"--conninfo", &Options::conninfo},
@@ -193,8 +196,9 @@ Options parse_options(int argc, char** argv) {
     if (o.target != "deltacast" && o.target != "nchan") {
         throw std::runtime_error("--target: expected deltacast or nchan");
     }
-    if (o.encoding != "identity" && o.encoding != "gzip" && o.encoding != "br") {
-        throw std::runtime_error("--encoding: expected identity, gzip or br");
+    if (o.encoding != "identity" && o.encoding != "gzip" && o.encoding != "br" &&
+        o.encoding != "zstd") {
+        throw std::runtime_error("--encoding: expected identity, gzip, br or zstd");
     }
     return o;
 }
@@ -396,6 +400,8 @@ struct Stats {
     int disconnects = 0;
     std::map<std::string, int> failures;
     std::map<std::string, int> disconnect_reasons;
+    std::map<std::string, int> content_encodings; // response Content-Encoding ("" = identity)
+    std::uint64_t decode_errors = 0;              // streams whose encoding failed to decode
     std::vector<double> setup_ms;
     double ramp_s = 0;
     std::uint64_t upserts = 0, rows = 0, pokes = 0, resyncs = 0, heartbeats = 0;
@@ -612,7 +618,9 @@ private:
         }
         std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + options_.host + ":" +
                           std::to_string(options_.port) + "\r\nAccept: text/event-stream\r\n";
-        if (options_.encoding != "identity")
+        if (!options_.accept_encoding.empty())
+            req += "Accept-Encoding: " + options_.accept_encoding + "\r\n";
+        else if (options_.encoding != "identity")
             req += "Accept-Encoding: " + options_.encoding + "\r\n";
         return req + "\r\n";
     }
@@ -681,6 +689,7 @@ private:
             close(c, "HTTP status " + std::to_string(head.status));
             return false;
         }
+        ++stats_.content_encodings[head.content_encoding];
         const bool deltacast = options_.target == "deltacast";
         if (deltacast || c.sampled) {
             c.decoding = std::make_unique<Decoding>(head.content_encoding, head.chunked);
@@ -705,6 +714,7 @@ private:
         }
         decoded_scratch_.clear();
         if (!d.stream.decode(bytes, decoded_scratch_)) {
+            ++stats_.decode_errors;
             close(c, "bad content encoding");
             return false;
         }
@@ -984,6 +994,9 @@ Json build_result(const Options& o, const Stats& s, const PerConnection& pc, con
               {"failures", s.failures},
               {"disconnects", s.disconnects},
               {"disconnect_reasons", s.disconnect_reasons},
+              {"accept_encoding", o.accept_encoding},
+              {"content_encodings", s.content_encodings},
+              {"decode_errors", s.decode_errors},
               {"setup_p50_ms", round2(percentile_of_sorted(setup, 50))},
               {"setup_p99_ms", round2(percentile_of_sorted(setup, 99))},
               {"setup_max_ms", round2(setup.empty() ? 0 : setup.back())},
@@ -1026,6 +1039,8 @@ void print_report(const Json& r) {
         << "connections  requested " << r["requested"] << ", established " << r["established"]
         << ", failed " << r["failed"] << " " << r["failures"].dump() << "\n"
         << "disconnects  " << r["disconnects"] << " " << r["disconnect_reasons"].dump() << "\n"
+        << "encodings    " << r["content_encodings"].dump() << ", decode errors "
+        << r["decode_errors"] << "\n"
         << "setup        p50 " << r["setup_p50_ms"] << " ms, p99 " << r["setup_p99_ms"]
         << " ms, max " << r["setup_max_ms"] << " ms; ramp " << r["ramp_s"] << " s\n"
         << "events       (" << r["decoded_connections"] << " decoded connections) upserts "

@@ -3,7 +3,13 @@
 # (for the side-by-side runs) nchan, runs the scenarios and prints a Markdown report.
 #
 #   bench/run.sh [--scenarios floor,compression,e,d,a,b,c] [--seconds 20] [--work DIR]
-#                [--deltacast PATH]
+#                [--deltacast PATH] [--encodings identity,chromium,safari,br] [--no-nchan]
+#                [--no-replicas]
+#
+# Encodings of deltacast's runs: identity, gzip, br or zstd send that one name in
+# Accept-Encoding; chromium sends "gzip, deflate, br, zstd" and safari "gzip, deflate, br", so
+# the server's fanout.compression order picks (the default order: zstd, gzip). --no-nchan skips
+# the reference server's runs, --no-replicas the 95,000-connection part of (c).
 #
 # Pinning (2 cores): the server under test (deltacast, or nchan's one worker) runs on core 0;
 # the load clients and the writer on core 1; Postgres on either (pinned to core 1 with the load
@@ -16,17 +22,24 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ARGS="$*"
 SCENARIOS=floor,compression,e,d,a,b,c
 SECONDS_PER_RUN=20
 WORK=/tmp/deltacast-bench
 DELTACAST=""
+ENCODINGS="identity chromium safari br"
+NCHAN=1
+RUN_REPLICAS=1
 while [[ $# -gt 0 ]]; do
     case $1 in
+    --encodings) ENCODINGS=${2//,/ }; shift 2 ;;
+    --no-nchan) NCHAN=0; shift ;;
+    --no-replicas) RUN_REPLICAS=0; shift ;;
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --deltacast) DELTACAST=$2; shift 2 ;;
-    *) echo "usage: $0 [--scenarios LIST] [--seconds N] [--work DIR] [--deltacast PATH]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--scenarios LIST] [--seconds N] [--work DIR] [--deltacast PATH] [--encodings LIST] [--no-nchan] [--no-replicas]" >&2; exit 2 ;;
     esac
 done
 
@@ -92,11 +105,16 @@ start_load() {
     local per=$(((conns + procs - 1) / procs))
     LOAD_PIDS=()
     rm -f "$WORK/$name".*
+    local -a accept=(--encoding "$encoding")
+    case $encoding in
+    chromium) accept=(--accept-encoding "gzip, deflate, br, zstd") ;;
+    safari) accept=(--accept-encoding "gzip, deflate, br") ;;
+    esac
     for p in $(seq 0 $((procs - 1))); do
         local n=$((conns - p * per < per ? conns - p * per : per))
         taskset -c "$LOAD_CORE" "$BIN/bench/bench_loadgen" --host 127.0.0.1 --port "$port" \
             --target "$target" --connections "$n" --chats "$chats" --orgs "$orgs" \
-            --encoding "$encoding" --ramp-per-s 3000 --conninfo "$CONNINFO" --sample "${SAMPLE:-1}" \
+            "${accept[@]}" --ramp-per-s 3000 --conninfo "$CONNINFO" --sample "${SAMPLE:-1}" \
             --ready-file "$WORK/$name.$p.ready" --stop-file "$WORK/$name.stop" \
             --samples-file "$WORK/$name.$p.samples" --label "$name.$p" \
             >"$WORK/$name.$p.out" 2>&1 &
@@ -117,6 +135,14 @@ stop_load() {
     local name=$1
     touch "$WORK/$name.stop"
     for pid in "${LOAD_PIDS[@]}"; do wait "$pid" || true; done
+}
+
+# The encoding as requested, and the Content-Encoding the server chose when they differ.
+chosen() {
+    local got
+    got=$(cat "$WORK/$1".*.out | sed -n 's/^RESULT //p' |
+        jq -rs 'map(.content_encodings | keys[]) | unique | map(if . == "" then "identity" else . end) | join("+")')
+    if [[ $got == "$2" || -z $got ]]; then echo "$2"; else echo "$2 → $got"; fi
 }
 
 # Sums a RESULT field over a load run's processes.
@@ -187,11 +213,11 @@ measured_run() {
     RUN_P99=${lat[2]}
     RUN_EVENTS=$events
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$name" "$target" "$encoding" "$(load_sum "$name" established)/$conns" \
+        "$name" "$target" "$(chosen "$name" "$encoding")" "$(load_sum "$name" established)/$conns" \
         "$events" "${lat[0]}" "${lat[1]}" "${lat[2]}" "${lat[3]}" "${lat[4]}" \
         "$RUN_CPU_US" "$(calc "$bytes / ($events > 0 ? $events : 1)" 1)" \
         "$(calc "($q_after - $q_before) / $SECONDS_PER_RUN" 0)" \
-        "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects)" \
+        "$(load_sum "$name" lost_versions) / $(load_sum "$name" resyncs) / $(load_sum "$name" disconnects) / $(load_sum "$name" decode_errors)" \
         "$RUN_CORE0% / $RUN_CORE1%" "$RUN_RSS_PER_CONN"
     echo "$w" >"$WORK/$name.writer.json"
 }
@@ -213,7 +239,7 @@ capacity_row() {
 }
 
 table_head() {
-    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects | core 0 / core 1 busy | server RSS growth KiB/conn |"
+    echo "| run | server | encoding | connected | events | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/event | wire B/event | DB queries/s | lost / resyncs / disconnects / decode errors | core 0 / core 1 busy | server RSS growth KiB/conn |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
@@ -235,7 +261,7 @@ echo "# deltacast benchmark report"
 echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $(git -C "$ROOT" rev-parse --short HEAD)"
 echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)"
-echo "- command: bench/run.sh --scenarios $SCENARIOS --seconds $SECONDS_PER_RUN"
+echo "- command: bench/run.sh $ARGS (scenarios $SCENARIOS, $SECONDS_PER_RUN s per run, encodings: $ENCODINGS)"
 echo "- server under test pinned to core $SERVER_CORE; load clients and writer on core $LOAD_CORE; Postgres on either"
 echo
 
@@ -276,7 +302,7 @@ if has e; then
     echo
     table_head
     reset_rows 1
-    for enc in identity gzip br; do
+    for enc in $ENCODINGS; do
         start_deltacast 8081 "$SERVER_CORE"
         measured_run "e-$enc" deltacast 8081 10 1 0 "$enc" "$DC_PID" 1 -- --chats 1 --interval-ms 500
         stop_pid "$DC_PID"
@@ -313,19 +339,21 @@ if has a; then
     echo
     table_head
     reset_rows 1000
-    for enc in identity gzip br; do
+    for enc in $ENCODINGS; do
         start_deltacast 8081 "$SERVER_CORE"
         SAMPLE=10 measured_run "a-deltacast-$enc" deltacast 8081 10000 1000 10 "$enc" "$DC_PID" 1 -- \
             --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
         eval "A_DC_$enc=$RUN_CPU_US A_DC_P99_$enc=$RUN_P99"
         stop_pid "$DC_PID"
     done
-    start_nchan
-    SAMPLE=10 measured_run a-nchan-identity nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
-        --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
-    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
-    echo
-    echo "deltacast/nchan (identity; nchan cannot compress SSE): CPU per event $(calc "$A_DC_identity / $RUN_CPU_US")×, p99 $(calc "$A_DC_P99_identity / $RUN_P99")×."
+    if [[ $NCHAN == 1 ]]; then
+        start_nchan
+        SAMPLE=10 measured_run a-nchan-identity nchan "$NCHAN_PORT" 10000 1000 10 identity "$NCHAN_WORKER" 1 -- \
+            --chats 1000 --streaming 100 --interval-ms 50 --orgs 10 --poke-ms 2000
+        "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+        echo
+        echo "deltacast/nchan (identity; nchan cannot compress SSE): CPU per event $(calc "$A_DC_identity / $RUN_CPU_US")×, p99 $(calc "$A_DC_P99_identity / $RUN_P99")×."
+    fi
     echo
 fi
 
@@ -337,26 +365,37 @@ if has b; then
     echo
     table_head
     reset_rows 1
-    for enc in identity gzip br; do
+    for enc in $ENCODINGS; do
         start_deltacast 8081 "$SERVER_CORE"
         measured_run "b-deltacast-$enc" deltacast 8081 10000 1 0 "$enc" "$DC_PID" 1 -- \
             --chats 1 --interval-ms 200
         eval "B_DC_$enc=$RUN_CPU_US B_DC_P99_$enc=$RUN_P99"
         stop_pid "$DC_PID"
     done
-    start_nchan
-    for enc in identity gzip; do
-        measured_run "b-nchan-$enc" nchan "$NCHAN_PORT" 10000 1 0 "$enc" "$NCHAN_WORKER" 1 -- \
-            --chats 1 --interval-ms 200
-        eval "B_NC_$enc=$RUN_CPU_US B_NC_P99_$enc=$RUN_P99"
-    done
-    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    if [[ $NCHAN == 1 ]]; then
+        start_nchan
+        for enc in identity gzip; do
+            measured_run "b-nchan-$enc" nchan "$NCHAN_PORT" 10000 1 0 "$enc" "$NCHAN_WORKER" 1 -- \
+                --chats 1 --interval-ms 200
+            eval "B_NC_$enc=$RUN_CPU_US B_NC_P99_$enc=$RUN_P99"
+        done
+        "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    fi
     echo
     if [[ -n $FLOOR_US ]]; then
-        echo "CPU per event against the floor ($FLOOR_US µs): deltacast identity $(calc "$B_DC_identity / $FLOOR_US")×, br $(calc "$B_DC_br / $FLOOR_US")×, gzip $(calc "$B_DC_gzip / $FLOOR_US")×; nchan identity $(calc "$B_NC_identity / $FLOOR_US")×."
-        echo "Against the live-reader floor ($LIVE_FLOOR_US µs): deltacast identity $(calc "$B_DC_identity / $LIVE_FLOOR_US")×, br $(calc "$B_DC_br / $LIVE_FLOOR_US")×, gzip $(calc "$B_DC_gzip / $LIVE_FLOOR_US")×; nchan identity $(calc "$B_NC_identity / $LIVE_FLOOR_US")×."
+        for base in "the floor:$FLOOR_US" "the live-reader floor:$LIVE_FLOOR_US"; do
+            line="CPU per event against ${base%%:*} (${base##*:} µs): deltacast"
+            for enc in $ENCODINGS; do
+                v=B_DC_$enc
+                line+=" $enc $(calc "${!v} / ${base##*:}")×,"
+            done
+            [[ $NCHAN == 1 ]] && line+=" nchan identity $(calc "$B_NC_identity / ${base##*:}")×"
+            echo "${line%,}."
+        done
     fi
-    echo "deltacast/nchan (identity): CPU per event $(calc "$B_DC_identity / $B_NC_identity")×, p99 $(calc "$B_DC_P99_identity / $B_NC_P99_identity")×."
+    if [[ $NCHAN == 1 ]]; then
+        echo "deltacast/nchan (identity): CPU per event $(calc "$B_DC_identity / $B_NC_identity")×, p99 $(calc "$B_DC_P99_identity / $B_NC_P99_identity")×."
+    fi
     echo
 fi
 
@@ -370,45 +409,49 @@ if has c; then
     echo "| server | encoding | connections | RSS empty MiB | RSS idle MiB | KiB per idle connection | RSS after tokens MiB | KiB per connection after tokens |"
     echo "|---|---|---|---|---|---|---|---|"
     reset_rows 1000
-    for enc in identity gzip br; do
+    for enc in $ENCODINGS; do
         start_deltacast 8081 "$SERVER_CORE"
         capacity_row "c-$enc" deltacast 8081 "$DC_PID" "$enc"
         stop_pid "$DC_PID"
     done
-    start_nchan
-    capacity_row c-nchan nchan "$NCHAN_PORT" "$NCHAN_WORKER" identity
-    "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    if [[ $NCHAN == 1 ]]; then
+        start_nchan
+        capacity_row c-nchan nchan "$NCHAN_PORT" "$NCHAN_WORKER" identity
+        "$ROOT/bench/nchan.sh" stop "$WORK/nchan" >/dev/null
+    fi
     echo
-    echo "### Five replicas on one Postgres, 95,000 connections"
-    echo
-    echo "Replicas on ports 8081-8085 (not pinned), one load process of 19,000 connections each."
-    echo "Every one of the 1,000 chats streams one token every 5 s for ${SECONDS_PER_RUN} s; 10 orgs are poked every 5 s."
-    echo
-    declare -a REPLICAS=()
-    for i in 1 2 3 4 5; do
-        start_deltacast $((8080 + i)) 0-1
-        REPLICAS+=("$DC_PID")
-    done
-    for i in 1 2 3 4 5; do
-        taskset -c 0-1 true
-        LOAD_CORE=0-1 start_load "c5-$i" deltacast $((8080 + i)) 19000 1000 10 identity 1
-        eval "C5_PIDS_$i=\"${LOAD_PIDS[*]}\""
-    done
-    total_rss=0
-    for pid in "${REPLICAS[@]}"; do total_rss=$((total_rss + $(rss_kib "$pid"))); done
-    w=$(writer deltacast "$SECONDS_PER_RUN" --chats 1000 --interval-ms 5000 --orgs 10 --poke-ms 5000)
-    sleep 2
-    echo "| replica | connected | min events per connection | lost versions | resyncs | disconnects | p99 ms |"
-    echo "|---|---|---|---|---|---|---|"
-    for i in 1 2 3 4 5; do
-        eval "LOAD_PIDS=(\$C5_PIDS_$i)"
-        stop_load "c5-$i"
-        lat=($(latency "c5-$i"))
-        echo "| $i | $(load_sum "c5-$i" established) | $(load_min "c5-$i" upserts_per_conn_min) | $(load_sum "c5-$i" lost_versions) | $(load_sum "c5-$i" resyncs) | $(load_sum "c5-$i" disconnects) | ${lat[2]} |"
-    done
-    echo
-    echo "Writer: $w"
-    echo "Total RSS of the 5 replicas with 95k connections: $(calc "$total_rss / 1024" 0) MiB."
-    for pid in "${REPLICAS[@]}"; do stop_pid "$pid"; done
-    echo
+    if [[ $RUN_REPLICAS == 1 ]]; then
+        echo "### Five replicas on one Postgres, 95,000 connections"
+        echo
+        echo "Replicas on ports 8081-8085 (not pinned), one load process of 19,000 connections each."
+        echo "Every one of the 1,000 chats streams one token every 5 s for ${SECONDS_PER_RUN} s; 10 orgs are poked every 5 s."
+        echo
+        declare -a REPLICAS=()
+        for i in 1 2 3 4 5; do
+            start_deltacast $((8080 + i)) 0-1
+            REPLICAS+=("$DC_PID")
+        done
+        for i in 1 2 3 4 5; do
+            taskset -c 0-1 true
+            LOAD_CORE=0-1 start_load "c5-$i" deltacast $((8080 + i)) 19000 1000 10 identity 1
+            eval "C5_PIDS_$i=\"${LOAD_PIDS[*]}\""
+        done
+        total_rss=0
+        for pid in "${REPLICAS[@]}"; do total_rss=$((total_rss + $(rss_kib "$pid"))); done
+        w=$(writer deltacast "$SECONDS_PER_RUN" --chats 1000 --interval-ms 5000 --orgs 10 --poke-ms 5000)
+        sleep 2
+        echo "| replica | connected | min events per connection | lost versions | resyncs | disconnects | p99 ms |"
+        echo "|---|---|---|---|---|---|---|"
+        for i in 1 2 3 4 5; do
+            eval "LOAD_PIDS=(\$C5_PIDS_$i)"
+            stop_load "c5-$i"
+            lat=($(latency "c5-$i"))
+            echo "| $i | $(load_sum "c5-$i" established) | $(load_min "c5-$i" upserts_per_conn_min) | $(load_sum "c5-$i" lost_versions) | $(load_sum "c5-$i" resyncs) | $(load_sum "c5-$i" disconnects) | ${lat[2]} |"
+        done
+        echo
+        echo "Writer: $w"
+        echo "Total RSS of the 5 replicas with 95k connections: $(calc "$total_rss / 1024" 0) MiB."
+        for pid in "${REPLICAS[@]}"; do stop_pid "$pid"; done
+        echo
+    fi
 fi

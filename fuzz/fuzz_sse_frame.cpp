@@ -9,7 +9,10 @@
 // LF or NUL; otherwise its bytes parse, as a browser would, into exactly one event with that
 // type and id and the data with line breaks normalised to "\n" and NUL as U+FFFD, leaving the
 // parser at a clean frame boundary. A comment is one comment and no event; retry is read back.
-// brotli and gzip streams decode, after every write_flush, to exactly the bytes written so far.
+// brotli, gzip and zstd streams decode, after every write_flush, to exactly the bytes written so
+// far, also when the encoder is released between writes (an idle connection) and the stream
+// goes on with a fresh encoder (brotli stitched at the stream offset, gzip as raw deflate, zstd
+// as a new frame). Which writes are followed by a release comes from the input.
 
 #include "fuzz_check.hpp"
 #include "sse/compressor.hpp"
@@ -82,12 +85,15 @@ void check_comment_and_retry(const std::string& text, int retry_ms) {
 }
 
 // Writes `bytes` through a fresh compressor in up to three chunks; after each flush the
-// decoder must have produced exactly the input so far (each event decodes on arrival).
+// decoder must have produced exactly the input so far (each event decodes on arrival). Bit i
+// of `releases` releases the encoder after chunk i.
 void check_round_trip(sse::Encoding encoding, const std::string& bytes, std::size_t cut1,
-                      std::size_t cut2, int quality) {
+                      std::size_t cut2, int quality, unsigned releases) {
     sse::CompressionSettings settings;
     settings.brotli_quality = quality;
     settings.gzip_level = quality;
+    settings.zstd_level = quality - 2;
+    settings.zstd_window_log = 10 + quality;
     const auto compressor = sse::make_compressor(encoding, settings);
     FUZZ_CHECK(compressor != nullptr && compressor->encoding() == encoding);
     testing::StreamDecoder decoder(sse::content_encoding_name(encoding));
@@ -102,6 +108,11 @@ void check_round_trip(sse::Encoding encoding, const std::string& bytes, std::siz
         FUZZ_CHECK(decoder.decode(wire, decoded));
         FUZZ_CHECK(decoded == bytes.substr(0, end));
         start = end;
+        if ((releases & 1U) != 0) {
+            compressor->release_idle();
+            FUZZ_CHECK(compressor->memory_bytes() == 0);
+        }
+        releases >>= 1U;
     }
 }
 
@@ -111,6 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FuzzedDataProvider input(data, size);
     const int retry_ms = input.ConsumeIntegral<int>();
     const int quality = input.ConsumeIntegralInRange(0, 6);
+    const unsigned releases = input.ConsumeIntegralInRange(0U, 7U);
     const auto cut1 = input.ConsumeIntegral<std::uint16_t>();
     const auto cut2 = input.ConsumeIntegral<std::uint16_t>();
     const std::string event = input.ConsumeRandomLengthString();
@@ -120,9 +132,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string frame = check_event(event, id, body);
     check_comment_and_retry(body, retry_ms);
     const std::string stream = frame.empty() ? body : frame;
-    for (const auto encoding : {sse::Encoding::Brotli, sse::Encoding::Gzip}) {
+    for (const auto encoding : {sse::Encoding::Brotli, sse::Encoding::Gzip, sse::Encoding::Zstd}) {
         check_round_trip(encoding, stream, cut1 % (stream.size() + 1), cut2 % (stream.size() + 1),
-                         quality);
+                         quality, releases);
     }
     return 0;
 }

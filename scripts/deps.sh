@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git ca-certificates
-    libboost-dev libpq-dev libbrotli-dev zlib1g-dev nlohmann-json3-dev libspdlog-dev
+    libboost-dev libpq-dev libbrotli-dev zlib1g-dev libzstd-dev nlohmann-json3-dev libspdlog-dev
     libtoml11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libssl-dev
     postgresql-15 postgresql-client-15 curl
     clang libclang-rt-14-dev

@@ -90,12 +90,17 @@ struct PostgresConfig {
 
 struct FanoutConfig {
     int window_ms = 16;
-    std::vector<std::string> compression = {"br", "gzip"};  // offered order of preference
+    // Offered order of preference; see bench/RESULTS.md "zstd, and the default order".
+    std::vector<std::string> compression = {"zstd", "gzip", "br"};
     int brotli_quality = 2;   // 0..11; 2: see bench/RESULTS.md (CPU and memory per stream)
     int brotli_lgwin = 16;    // 10..24; small, see DESIGN-NOTES memory table
     int gzip_level = 6;       // 1..9
     int gzip_window_bits = 10;  // 9..15
     int gzip_mem_level = 4;     // 1..9
+    int zstd_level = 1;         // -7..22
+    int zstd_window_log = 10;   // 10..23 (Chromium refuses windows above 8 MiB); see RESULTS
+    int zstd_hash_log = 8;      // 6..26
+    int zstd_chain_log = 8;     // 6..24 (unused at levels 1-2)
 };
 
 struct AuthConfig {

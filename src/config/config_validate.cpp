@@ -122,8 +122,8 @@ void validate_postgres(const PostgresConfig &pg) {
 void validate_fanout(const FanoutConfig &fanout) {
     std::set<std::string> seen;
     for (const auto &encoding : fanout.compression) {
-        if (encoding != "br" && encoding != "gzip") {
-            throw ConfigError("fanout.compression", "entries must be \"br\" or \"gzip\"");
+        if (encoding != "zstd" && encoding != "br" && encoding != "gzip") {
+            throw ConfigError("fanout.compression", "entries must be \"zstd\", \"br\" or \"gzip\"");
         }
         if (!seen.insert(encoding).second) {
             throw ConfigError("fanout.compression", "lists an encoding twice");

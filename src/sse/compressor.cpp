@@ -3,8 +3,10 @@
 #define ZLIB_CONST  // z_stream::next_in becomes const
 #include <brotli/encode.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -165,16 +167,30 @@ public:
     Encoding encoding() const override { return Encoding::Brotli; }
     std::size_t memory_bytes() const override { return counter_.bytes; }
 
+    void release_idle() override {
+        if (state_ != nullptr) {
+            BrotliEncoderDestroyInstance(state_);
+            state_ = nullptr;
+        }
+    }
+
 private:
+    // A successor encoder continues the stream (BROTLI_PARAM_STREAM_OFFSET: no stream header,
+    // same parameters, output byte-aligned after the predecessor's flush). Offsets at or past
+    // the largest window all mean the same; the library refuses values above 2^30.
     bool create() {
         state_ = BrotliEncoderCreateInstance(&AllocationCounter::brotli_allocate,
                                              &AllocationCounter::free_callback, &counter_);
+        const auto offset =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(input_bytes_, 1U << 30));
         return state_ != nullptr &&
                BrotliEncoderSetParameter(state_, BROTLI_PARAM_QUALITY,
                                          static_cast<std::uint32_t>(quality_)) &&
                BrotliEncoderSetParameter(state_, BROTLI_PARAM_LGWIN,
                                          static_cast<std::uint32_t>(lgwin_)) &&
-               BrotliEncoderSetParameter(state_, BROTLI_PARAM_MODE, BROTLI_MODE_TEXT);
+               BrotliEncoderSetParameter(state_, BROTLI_PARAM_MODE, BROTLI_MODE_TEXT) &&
+               (offset == 0 ||
+                BrotliEncoderSetParameter(state_, BROTLI_PARAM_STREAM_OFFSET, offset));
     }
 
     // One CompressStream call with no caller buffer; output is taken from the encoder's own.
@@ -192,6 +208,7 @@ private:
     }
 
     bool compress(std::string_view in, std::string& out) {
+        input_bytes_ += in.size();
         std::size_t avail_in = in.size();
         const auto* next_in = reinterpret_cast<const std::uint8_t*>(in.data());
         while (avail_in > 0) {
@@ -214,6 +231,7 @@ private:
     int lgwin_;
     AllocationCounter counter_;
     BrotliEncoderState* state_ = nullptr;
+    std::uint64_t input_bytes_ = 0; // uncompressed bytes of the stream so far
     bool failed_ = false;
 };
 
@@ -241,14 +259,28 @@ public:
     Encoding encoding() const override { return Encoding::Gzip; }
     std::size_t memory_bytes() const override { return counter_.bytes; }
 
+    void release_idle() override {
+        if (initialized_) {
+            deflateEnd(&stream_);
+            stream_ = z_stream{};
+            initialized_ = false;
+        }
+    }
+
 private:
+    // The first encoder writes the gzip header (16 + windowBits); after a release, a raw
+    // deflate (-windowBits) continues the stream: the sync flush left it byte-aligned between
+    // blocks, and a fresh encoder's blocks refer to nothing before them. The stream ends only
+    // with the connection, so its trailer (CRC-32 and length) is never written and no running
+    // CRC needs to be carried from one encoder to the next.
     bool create() {
         stream_.zalloc = &AllocationCounter::zlib_allocate;
         stream_.zfree = &AllocationCounter::free_callback;
         stream_.opaque = &counter_;
-        // 16 + windowBits: gzip wrapper rather than zlib's.
-        initialized_ = deflateInit2(&stream_, level_, Z_DEFLATED, 16 + window_bits_, mem_level_,
+        const int window = started_ ? -window_bits_ : 16 + window_bits_;
+        initialized_ = deflateInit2(&stream_, level_, Z_DEFLATED, window, mem_level_,
                                     Z_DEFAULT_STRATEGY) == Z_OK;
+        started_ = true;
         return initialized_;
     }
 
@@ -277,13 +309,103 @@ private:
     AllocationCounter counter_;
     z_stream stream_{};
     bool initialized_ = false;
+    bool started_ = false; // the gzip header has been written
+    bool failed_ = false;
+};
+
+// zstd: one frame per encoder. A flush (ZSTD_e_flush) ends a block, so everything so far
+// decodes; the frame is left open for the next frame's context. After release_idle() the open
+// frame is ended by hand (an empty last raw block; no checksum is configured) in front of the
+// next write's output, which starts a new frame: a zstd decoder reads concatenated frames as
+// one stream. Memory is counted by ZSTD_sizeof_CCtx.
+class ZstdCompressor final : public Compressor {
+public:
+    explicit ZstdCompressor(const CompressionSettings& s)
+        : level_(std::clamp(s.zstd_level, -7, ZSTD_maxCLevel())),
+          window_log_(std::clamp(s.zstd_window_log, 10, 23)),
+          hash_log_(std::clamp(s.zstd_hash_log, 6, 26)),
+          chain_log_(std::clamp(s.zstd_chain_log, 6, 24)) {}
+
+    ~ZstdCompressor() override { ZSTD_freeCCtx(context_); }
+
+    bool write_flush(std::string_view in, std::string& out) override {
+        if (failed_ || in.empty()) {
+            return !failed_;
+        }
+        if (frame_open_ && context_ == nullptr) {
+            out.append(kEndFrame.data(), kEndFrame.size());
+            frame_open_ = false;
+        }
+        failed_ = !(context_ != nullptr || create()) || !compress(in, out);
+        return !failed_;
+    }
+
+    Encoding encoding() const override { return Encoding::Zstd; }
+    std::size_t memory_bytes() const override {
+        return context_ == nullptr ? 0 : ZSTD_sizeof_CCtx(context_);
+    }
+
+    void release_idle() override {
+        ZSTD_freeCCtx(context_);
+        context_ = nullptr;
+    }
+
+private:
+    // Block header: Last_Block = 1, Block_Type = Raw, Block_Size = 0 (RFC 8878 3.1.1.2).
+    static constexpr std::array<char, 3> kEndFrame = {1, 0, 0};
+
+    bool set(ZSTD_cParameter p, int value) {
+        return !ZSTD_isError(ZSTD_CCtx_setParameter(context_, p, value));
+    }
+
+    bool create() {
+        context_ = ZSTD_createCCtx();
+        frame_open_ = true;
+        return context_ != nullptr && set(ZSTD_c_compressionLevel, level_) &&
+               set(ZSTD_c_windowLog, window_log_) && set(ZSTD_c_hashLog, hash_log_) &&
+               set(ZSTD_c_chainLog, chain_log_) && set(ZSTD_c_checksumFlag, 0);
+    }
+
+    bool compress(std::string_view in, std::string& out) {
+        ZSTD_inBuffer input{in.data(), in.size(), 0};
+        const std::size_t chunk = ZSTD_compressBound(in.size()) + 32;
+        std::size_t remaining = 0;
+        do {
+            const std::size_t old_size = out.size();
+            out.resize(old_size + chunk);
+            ZSTD_outBuffer output{out.data() + old_size, chunk, 0};
+            remaining = ZSTD_compressStream2(context_, &output, &input, ZSTD_e_flush);
+            out.resize(old_size + output.pos);
+            if (ZSTD_isError(remaining)) {
+                return false;
+            }
+        } while (remaining != 0);
+        return input.pos == input.size;
+    }
+
+    int level_;
+    int window_log_;
+    int hash_log_;
+    int chain_log_;
+    ZSTD_CCtx* context_ = nullptr;
+    bool frame_open_ = false; // a frame was started and not yet ended
     bool failed_ = false;
 };
 
 }  // namespace
 
 std::string_view content_encoding_name(Encoding e) {
-    return e == Encoding::Brotli ? "br" : e == Encoding::Gzip ? "gzip" : "";
+    switch (e) {
+    case Encoding::Brotli:
+        return "br";
+    case Encoding::Gzip:
+        return "gzip";
+    case Encoding::Zstd:
+        return "zstd";
+    case Encoding::Identity:
+        break;
+    }
+    return "";
 }
 
 Encoding negotiate_encoding(std::string_view accept_encoding,
@@ -292,7 +414,7 @@ Encoding negotiate_encoding(std::string_view accept_encoding,
         return Encoding::Identity;
     }
     for (const std::string& name : server_preference) {
-        for (const Encoding e : {Encoding::Brotli, Encoding::Gzip}) {
+        for (const Encoding e : {Encoding::Zstd, Encoding::Brotli, Encoding::Gzip}) {
             const std::string_view token = content_encoding_name(e);
             if (iequals(name, token) && client_q(accept_encoding, token) > 0) {
                 return e;
@@ -308,6 +430,8 @@ std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSetting
         return std::make_unique<BrotliCompressor>(s);
     case Encoding::Gzip:
         return std::make_unique<GzipCompressor>(s);
+    case Encoding::Zstd:
+        return std::make_unique<ZstdCompressor>(s);
     case Encoding::Identity:
         break;
     }

@@ -2,7 +2,8 @@
 // Per-connection compression of the SSE stream: negotiating the Content-Encoding from the
 // request's Accept-Encoding, and one streaming encoder per connection that flushes after every
 // frame so each event decodes the moment it arrives. See DESIGN-NOTES "Compression" for the
-// memory each setting costs per open connection.
+// memory each setting costs per open connection, and bench/RESULTS.md for the measurements
+// behind the defaults.
 
 #include <cstddef>
 #include <memory>
@@ -12,13 +13,14 @@
 
 namespace deltacast::sse {
 
-enum class Encoding { Identity, Gzip, Brotli };
+enum class Encoding { Identity, Gzip, Brotli, Zstd };
 
-/// The Content-Encoding header value: "" for Identity, "gzip", "br".
+/// The Content-Encoding header value: "" for Identity, "gzip", "br", "zstd".
 std::string_view content_encoding_name(Encoding e);
 
 /// Chooses the response encoding from the request's Accept-Encoding value and the server's
-/// preference list (config `fanout.compression`, e.g. {"br","gzip"}; unknown names ignored).
+/// preference list (config `fanout.compression`, e.g. {"zstd","gzip","br"}; unknown names
+/// ignored).
 /// Tokens are case-insensitive; "x-gzip" counts as "gzip". An encoding is acceptable when the
 /// client lists it with q > 0, or does not list it but offers "*" with q > 0; q=0 (in any of
 /// its entries) refuses it, and an entry with a malformed q is ignored. Among acceptable
@@ -29,19 +31,26 @@ Encoding negotiate_encoding(std::string_view accept_encoding,
 
 /// Encoder parameters (config `fanout.*`). make_compressor clamps them to what the libraries
 /// accept: brotli quality 0..11, lgwin 10..24; gzip level 0..9, window bits 9..15 (zlib turns
-/// 8 into 9 for zlib streams and refuses it for gzip streams), mem level 1..9.
+/// 8 into 9 for zlib streams and refuses it for gzip streams), mem level 1..9; zstd level
+/// -7..22, window log 10..23 (Chromium refuses windows above 8 MiB), hash log 6..26, chain
+/// log 6..24.
 struct CompressionSettings {
     int brotli_quality = 2;
     int brotli_lgwin = 16;
     int gzip_level = 6;
     int gzip_window_bits = 10;
     int gzip_mem_level = 4;
+    int zstd_level = 1;
+    int zstd_window_log = 10;
+    int zstd_hash_log = 8;
+    int zstd_chain_log = 8;
 };
 
-/// One connection's compressor: a continuous stream (one encoder for the connection's life,
-/// so later frames reuse earlier context). The encoder is created lazily on the first
-/// non-empty write, so memory_bytes() is 0 until then. Not thread-safe: owned by one
-/// session's strand. Neither copyable nor movable (the allocators point into the object).
+/// One connection's compressor: a continuous stream, so later frames reuse earlier context.
+/// The encoder is created lazily on the first non-empty write, so memory_bytes() is 0 until
+/// then; release_idle() frees it between frames and the next write continues the same stream
+/// with a fresh encoder (without the earlier context). Not thread-safe: owned by one session's
+/// strand. Neither copyable nor movable (the allocators point into the object).
 class Compressor {
 public:
     Compressor() = default;
@@ -58,6 +67,11 @@ public:
     /// Bytes currently allocated by the encoder (counted by custom allocators), for metrics
     /// and benchmarks.
     virtual std::size_t memory_bytes() const = 0;
+    /// Frees the encoder's state (the connection is idle). Everything written so far stays
+    /// decodable; the next write_flush continues the stream with a fresh encoder: brotli
+    /// stitched at the stream offset, gzip with a fresh raw deflate after the sync flush,
+    /// zstd with a new frame after the current one is ended. No-op when nothing is held.
+    virtual void release_idle() = 0;
 };
 
 /// nullptr for Identity (callers then write the shared frame bytes as they are).

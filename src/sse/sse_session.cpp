@@ -27,8 +27,10 @@ wire::FramePtr heartbeat_frame() {
 }
 
 CompressionSettings compression_settings(const FanoutConfig& fanout) {
-    return CompressionSettings{fanout.brotli_quality, fanout.brotli_lgwin, fanout.gzip_level,
-                               fanout.gzip_window_bits, fanout.gzip_mem_level};
+    return CompressionSettings{
+        fanout.brotli_quality,   fanout.brotli_lgwin,   fanout.gzip_level,
+        fanout.gzip_window_bits, fanout.gzip_mem_level, fanout.zstd_level,
+        fanout.zstd_window_log,  fanout.zstd_hash_log,  fanout.zstd_chain_log};
 }
 
 // Drops the first `n` bytes of a buffer sequence.
@@ -125,6 +127,9 @@ void SseSession::on_open(const OpenResult& result) {
     queue_.push_front(std::move(first));
     arm_heartbeat();
     do_write();
+    if (compressor_) {
+        compressor_->release_idle(); // a tab that never gets an event holds no encoder
+    }
 }
 
 void SseSession::push(wire::FramePtr frame) {
@@ -199,13 +204,25 @@ void SseSession::do_write() {
         raw += frame->bytes.size();
         if (!compressor_) {
             buffers_.push_back(asio::buffer(frame->bytes));
-        } else if (!compressor_->write_flush(frame->bytes, compressed_)) {
+        }
+    }
+    if (compressor_) {
+        // Frames queued behind a slow socket go out in one write: one compression call and
+        // one flush for all of them.
+        std::string joined;
+        if (in_flight_.size() > 1) {
+            joined.reserve(raw);
+            for (const auto& frame : in_flight_) {
+                joined += frame->bytes;
+            }
+        }
+        if (!compressor_->write_flush(in_flight_.size() > 1 ? std::string_view(joined)
+                                                            : in_flight_.front()->bytes,
+                                      compressed_)) {
             log::get("sse")->error("compressor failed; closing stream");
             close();
             return;
         }
-    }
-    if (compressor_) {
         buffers_.push_back(asio::buffer(compressed_));
     }
     context_.metrics.bytes_uncompressed.fetch_add(raw, std::memory_order_relaxed);
@@ -288,6 +305,12 @@ void SseSession::arm_heartbeat() {
         if (!self->wrote_since_heartbeat_) {
             self->context_.metrics.heartbeats.fetch_add(1, std::memory_order_relaxed);
             self->enqueue(heartbeat_frame());
+            // Idle for a whole interval: free the encoder; the next frame continues the stream
+            // with a fresh one (Compressor::release_idle).
+            if (self->compressor_ && self->compressor_->memory_bytes() > 0) {
+                self->compressor_->release_idle();
+                self->context_.metrics.encoders_released.fetch_add(1, std::memory_order_relaxed);
+            }
         }
         self->wrote_since_heartbeat_ = false;
         self->arm_heartbeat();

@@ -6,9 +6,10 @@
 // compressor with one flush per frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
 // replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
 // connection at the next heartbeat tick. Heartbeat comments keep idle connections alive through
-// proxies; at each heartbeat tick a stream whose token has expired is closed (the client reconnects with its
-// current credentials). end() - access revoked, or a graceful shutdown - writes a last frame,
-// then closes.
+// proxies; at each heartbeat tick a stream whose token has expired is closed (the client reconnects
+// with its current credentials), and a stream idle for the whole interval releases its compressor's
+// encoder (its next frame continues the stream with a fresh one). end() - access revoked, or a
+// graceful shutdown - writes a last frame, then closes.
 //
 // Threading: everything runs on the connection's shard strand (shared with the shard's other
 // connections); push() and end() are the thread-safe entries (they post), deliver() is the Hub's

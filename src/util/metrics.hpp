@@ -62,6 +62,8 @@
     X(Counter, slow_consumer_closes, "deltacast_slow_consumer_closes_total", \
       "Connections closed because a write was stuck.") \
     X(Counter, heartbeats, "deltacast_heartbeats_total", "Heartbeat comments sent.") \
+    X(Counter, encoders_released, "deltacast_encoders_released_total",                  \
+      "Compressor encoders freed on connections idle for a heartbeat interval.")          \
     X(Counter, access_checks_sql, "deltacast_access_checks_sql_total", "SQL access checks run.") \
     X(Counter, access_cache_hits, "deltacast_access_cache_hits_total", \
       "Access checks served from cache.") \

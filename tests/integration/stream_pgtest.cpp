@@ -33,9 +33,44 @@ TEST_P(StreamTest, InsertAndSignalArriveInEveryEncoding) {
     EXPECT_TRUE(client->error().empty()) << client->error();
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, StreamTest, ::testing::Values("identity", "gzip", "br"));
+INSTANTIATE_TEST_SUITE_P(Encodings, StreamTest,
+                         ::testing::Values("identity", "gzip", "br", "zstd"));
 
 class DeliveryTest : public ServerFixture {};
+
+// Invariant: with the default fanout.compression, Chromium's header gets zstd and Safari's the
+// next encoding in the server's order, both with Vary: Accept-Encoding; every frame decodes,
+// also after the stream idled for a whole heartbeat interval (the encoder was released and the
+// stream continues with a fresh one).
+TEST_F(DeliveryTest, DefaultOrderAndStreamsResumeAfterIdle) {
+    start(make_test_config("heartbeat_s = 1\n"));
+    const auto chat = fresh_chat_id();
+    create_chat(chat);
+    const std::pair<std::string, std::string> browsers[] = {
+        {"gzip, deflate, br, zstd", "zstd"}, {"gzip, deflate, br", "gzip"}, {"br", "br"}};
+    std::vector<std::unique_ptr<SseClient>> clients;
+    for (const auto& [accept, expected] : browsers) {
+        clients.push_back(open_stream("chat:" + std::to_string(chat), "u1", accept));
+        EXPECT_EQ(clients.back()->header("Content-Encoding").value_or(""), expected);
+        EXPECT_EQ(clients.back()->header("Vary").value_or(""), "Accept-Encoding");
+    }
+    for (int round = 0; round < 2; ++round) {
+        const auto released = metric("deltacast_encoders_released_total");
+        const auto body = "after idle " + std::to_string(round);
+        const auto id = write_message(chat, body);
+        for (auto& client : clients) {
+            const auto row = wait_for_row(*client, id);
+            ASSERT_TRUE(row) << "row " << id << " never arrived; error=" << client->error();
+            EXPECT_EQ(row->at("body"), body);
+        }
+        std::this_thread::sleep_for(2500ms); // a tick with no write: the encoders are released
+        EXPECT_GE(metric("deltacast_encoders_released_total"), released + 3);
+    }
+    for (const auto& client : clients) {
+        EXPECT_GE(client->comment_count(), 1); // heartbeats were written (and decoded) too
+        EXPECT_TRUE(client->error().empty()) << client->error();
+    }
+}
 
 // Invariant: an id that was signalled but is not (or no longer) in the topic's rows comes out
 // as entity-delete, never silently dropped.

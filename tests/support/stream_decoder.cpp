@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <brotli/decode.h>
+#include <zstd.h>
 
 #include <array>
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace deltacast::testing {
 namespace {
 
 constexpr std::size_t out_block = 16 * std::size_t{1024};
+constexpr int zstd_window_log_max = 23; // Chromium's limit: 8 MiB
 
 std::string normalise(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -32,8 +34,10 @@ struct StreamDecoder::Codec {
     z_stream zs{};
     bool zs_ready = false;
     BrotliDecoderState *brotli = nullptr;
+    ZSTD_DStream* zstd = nullptr;
 
     ~Codec() {
+        ZSTD_freeDStream(zstd);
         if (zs_ready) {
             inflateEnd(&zs);
         }
@@ -63,6 +67,15 @@ StreamDecoder::StreamDecoder(std::string_view content_encoding)
         } else {
             error_ = "BrotliDecoderCreateInstance failed";
         }
+    } else if (name == "zstd") {
+        codec_->zstd = ZSTD_createDStream();
+        if (codec_->zstd != nullptr &&
+            !ZSTD_isError(
+                ZSTD_DCtx_setParameter(codec_->zstd, ZSTD_d_windowLogMax, zstd_window_log_max))) {
+            kind_ = Kind::Zstd;
+        } else {
+            error_ = "ZSTD_createDStream failed";
+        }
     } else {
         error_ = "unsupported content-encoding: " + std::string(content_encoding);
     }
@@ -82,6 +95,8 @@ bool StreamDecoder::decode(std::string_view in, std::string &out) {
         return decode_gzip(in, out);
     case Kind::Brotli:
         return decode_brotli(in, out);
+    case Kind::Zstd:
+        return decode_zstd(in, out);
     case Kind::Unsupported:
         break;
     }
@@ -150,6 +165,27 @@ bool StreamDecoder::decode_brotli(std::string_view in, std::string &out) {
         }
         return fail(std::string("br: ") +
                     BrotliDecoderErrorString(BrotliDecoderGetErrorCode(codec_->brotli)));
+    }
+}
+
+bool StreamDecoder::decode_zstd(std::string_view in, std::string& out) {
+    if (in.empty()) {
+        return true;
+    }
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    std::array<char, out_block> buf{};
+    for (;;) {
+        ZSTD_outBuffer output{buf.data(), buf.size(), 0};
+        const std::size_t rc = ZSTD_decompressStream(codec_->zstd, &output, &input);
+        if (ZSTD_isError(rc)) {
+            return fail(std::string("zstd: ") + ZSTD_getErrorName(rc));
+        }
+        out.append(buf.data(), output.pos);
+        // A full output buffer may hide more output; otherwise all input is consumed.
+        if (input.pos == input.size && output.pos < output.size) {
+            finished_ = rc == 0; // 0: a frame just ended (another may follow)
+            return true;
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
-// StreamDecoder: undoes an HTTP Content-Encoding ("" / "identity", "gzip", "br") incrementally,
-// so a test can check that each SSE frame is decodable as soon as its bytes arrive (the server
-// flushes its compressor per frame). Any chunking of the input yields the same output. Not
-// thread-safe; not copyable (it owns a zlib or brotli state).
+// StreamDecoder: undoes an HTTP Content-Encoding ("" / "identity", "gzip", "br", "zstd")
+// incrementally, so a test can check that each SSE frame is decodable as soon as its bytes
+// arrive (the server flushes its compressor per frame). Any chunking of the input yields the
+// same output. zstd is decoded as Chromium does: concatenated frames are one stream, and a
+// window above 8 MiB (window log 23) is an error. Not thread-safe; not copyable (it owns a
+// zlib, brotli or zstd state).
 
 #include <memory>
 #include <string>
@@ -24,16 +26,18 @@ public:
     /// false. A truncated stream is not an error: its remainder may come in the next call.
     bool decode(std::string_view in, std::string &out);
 
-    /// True once the compressed stream signalled its end (always false for identity).
+    /// True once the compressed stream signalled its end (always false for identity; for zstd,
+    /// the input so far ends exactly at the end of a frame, and more frames may follow).
     bool finished() const { return finished_; }
     const std::string &error() const { return error_; }
 
 private:
-    enum class Kind { Identity, Gzip, Brotli, Unsupported };
+    enum class Kind { Identity, Gzip, Brotli, Zstd, Unsupported };
     struct Codec;
 
     bool decode_gzip(std::string_view in, std::string &out);
     bool decode_brotli(std::string_view in, std::string &out);
+    bool decode_zstd(std::string_view in, std::string& out);
     bool fail(std::string message);
 
     Kind kind_ = Kind::Unsupported;

@@ -105,6 +105,11 @@ TEST(ConfigTest, OmittedKeysKeepDefaults) {
     EXPECT_EQ(c.server.retry_ms, 2000);
     EXPECT_EQ(c.fanout.brotli_lgwin, 16);
     EXPECT_EQ(c.fanout.brotli_quality, 2);
+    EXPECT_EQ(c.fanout.compression, (std::vector<std::string>{"zstd", "gzip", "br"}));
+    EXPECT_EQ(c.fanout.zstd_level, 1);
+    EXPECT_EQ(c.fanout.zstd_window_log, 10);
+    EXPECT_EQ(c.fanout.zstd_hash_log, 8);
+    EXPECT_EQ(c.fanout.zstd_chain_log, 8);
     EXPECT_EQ(c.postgres.channel_prefix, "signal:");
     EXPECT_TRUE(c.postgres.prepared_statements);
     EXPECT_EQ(c.log.level, "info");
@@ -163,6 +168,10 @@ TEST(ConfigTest, ListsFromEnvironmentAndFlags) {
     EXPECT_EQ(c.fanout.compression, std::vector<std::string>{"gzip"});
     const Config cli = load_config({"--fanout.compression=gzip,br"}, env).config;
     EXPECT_EQ(cli.fanout.compression, (std::vector<std::string>{"gzip", "br"}));
+    const Config zstd =
+        load_config({"--fanout.compression=zstd,br", "--fanout.zstd_level=-3"}, env).config;
+    EXPECT_EQ(zstd.fanout.compression, (std::vector<std::string>{"zstd", "br"}));
+    EXPECT_EQ(zstd.fanout.zstd_level, -3);
     EXPECT_TRUE(load_config({"--fanout.compression="}, env).config.fanout.compression.empty());
 }
 

@@ -41,6 +41,13 @@ const std::vector<InvalidCase> &invalid_cases() {
         {"[fanout]\ngzip_window_bits = 16\n" + kPokeTopic, "fanout.gzip_window_bits"},
         {"[fanout]\ngzip_mem_level = 10\n" + kPokeTopic, "fanout.gzip_mem_level"},
         {"[fanout]\ncompression = [\"br\", \"deflate\"]\n" + kPokeTopic, "fanout.compression"},
+        {"[fanout]\ncompression = [\"zstd\", \"zstd\"]\n" + kPokeTopic, "fanout.compression"},
+        {"[fanout]\nzstd_window_log = 24\n" + kPokeTopic, "fanout.zstd_window_log"},
+        {"[fanout]\nzstd_window_log = 9\n" + kPokeTopic, "fanout.zstd_window_log"},
+        {"[fanout]\nzstd_level = 23\n" + kPokeTopic, "fanout.zstd_level"},
+        {"[fanout]\nzstd_level = -8\n" + kPokeTopic, "fanout.zstd_level"},
+        {"[fanout]\nzstd_hash_log = 5\n" + kPokeTopic, "fanout.zstd_hash_log"},
+        {"[fanout]\nzstd_chain_log = 25\n" + kPokeTopic, "fanout.zstd_chain_log"},
         {"[fanout]\ncompression = [\"br\", \"br\"]\n" + kPokeTopic, "fanout.compression"},
         {"[postgres]\nquery_connections = 65\n" + kPokeTopic, "postgres.query_connections"},
         {"[postgres]\nquery_connections = 0\n" + kPokeTopic, "postgres.query_connections"},
@@ -111,7 +118,7 @@ TEST(ConfigValidationTest, InvalidEnvironmentAndFlagValuesNameTheirKey) {
     expect_config_error([&] { load_config({"--server.debug_endpoints=maybe"}, env); },
                         "server.debug_endpoints");
     Env bad = env;
-    bad["DELTACAST_FANOUT_COMPRESSION"] = "br,zstd";
+    bad["DELTACAST_FANOUT_COMPRESSION"] = "br,deflate";
     expect_config_error([&] { load_config({}, bad); }, "fanout.compression");
     bad = env;
     bad["DELTACAST_POSTGRES_QUERY_CONNECTIONS"] = "100";

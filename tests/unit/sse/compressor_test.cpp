@@ -3,6 +3,7 @@
 #include <brotli/decode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +17,7 @@ namespace {
 
 const std::vector<std::string> kBrGzip = {"br", "gzip"};
 const std::vector<std::string> kGzipBr = {"gzip", "br"};
+const std::vector<std::string> kZstdGzipBr = {"zstd", "gzip", "br"};
 
 // ---- negotiation -------------------------------------------------------------------------
 
@@ -23,6 +25,17 @@ const std::vector<std::string> kGzipBr = {"gzip", "br"};
 TEST(NegotiateEncoding, BrowserDefaultGetsServerFirstChoice) {
     EXPECT_EQ(negotiate_encoding("gzip, deflate, br, zstd", kBrGzip), Encoding::Brotli);
     EXPECT_EQ(negotiate_encoding("gzip, deflate, br, zstd", kGzipBr), Encoding::Gzip);
+}
+
+// zstd goes to clients that offer it (Chromium over HTTPS, Firefox); Safari's header falls to the
+// next encoding in the server's order.
+TEST(NegotiateEncoding, ZstdWhenOfferedElseNextInOrder) {
+    EXPECT_EQ(negotiate_encoding("gzip, deflate, br, zstd", kZstdGzipBr), Encoding::Zstd);
+    EXPECT_EQ(negotiate_encoding("gzip, deflate, br", kZstdGzipBr), Encoding::Gzip);
+    EXPECT_EQ(negotiate_encoding("br, zstd;q=0", kZstdGzipBr), Encoding::Brotli);
+    EXPECT_EQ(negotiate_encoding("ZSTD", kZstdGzipBr), Encoding::Zstd);
+    EXPECT_EQ(negotiate_encoding("zstd", kBrGzip), Encoding::Identity);
+    EXPECT_EQ(negotiate_encoding("*", kZstdGzipBr), Encoding::Zstd);
 }
 
 // Among acceptable encodings the server's order wins over the client's q-values.
@@ -81,8 +94,8 @@ TEST(NegotiateEncoding, IdentityFallbacks) {
     EXPECT_EQ(negotiate_encoding("", kBrGzip), Encoding::Identity);
     EXPECT_EQ(negotiate_encoding(" \t", kBrGzip), Encoding::Identity);
     EXPECT_EQ(negotiate_encoding("br, gzip", {}), Encoding::Identity);
-    EXPECT_EQ(negotiate_encoding("zstd, gzip", {"zstd", "deflate"}), Encoding::Identity);
-    EXPECT_EQ(negotiate_encoding("zstd, gzip", {"zstd", "gzip"}), Encoding::Gzip);
+    EXPECT_EQ(negotiate_encoding("deflate, gzip", {"deflate", "compress"}), Encoding::Identity);
+    EXPECT_EQ(negotiate_encoding("zstd, gzip", {"deflate", "gzip"}), Encoding::Gzip);
 }
 
 // Header values match what the negotiation returns.
@@ -90,6 +103,7 @@ TEST(ContentEncodingName, Names) {
     EXPECT_EQ(content_encoding_name(Encoding::Identity), "");
     EXPECT_EQ(content_encoding_name(Encoding::Gzip), "gzip");
     EXPECT_EQ(content_encoding_name(Encoding::Brotli), "br");
+    EXPECT_EQ(content_encoding_name(Encoding::Zstd), "zstd");
 }
 
 // ---- streaming decoders (the browser's side) ---------------------------------------------
@@ -154,6 +168,36 @@ private:
     bool ok_ = false;
 };
 
+// Chromium's zstd decoding: concatenated frames are one stream; windows above 8 MiB refused.
+class ZstdStreamDecoder {
+public:
+    ZstdStreamDecoder() : state_(ZSTD_createDStream()) {
+        ZSTD_DCtx_setParameter(state_, ZSTD_d_windowLogMax, 23);
+    }
+    ~ZstdStreamDecoder() { ZSTD_freeDStream(state_); }
+    ZstdStreamDecoder(const ZstdStreamDecoder&) = delete;
+    ZstdStreamDecoder& operator=(const ZstdStreamDecoder&) = delete;
+
+    bool feed(std::string_view in, std::string& out) {
+        ZSTD_inBuffer input{in.data(), in.size(), 0};
+        for (;;) {
+            char buf[4096];
+            ZSTD_outBuffer output{buf, sizeof(buf), 0};
+            const std::size_t rc = ZSTD_decompressStream(state_, &output, &input);
+            if (ZSTD_isError(rc)) {
+                return false;
+            }
+            out.append(buf, output.pos);
+            if (input.pos == input.size && output.pos < output.size) {
+                return true;
+            }
+        }
+    }
+
+private:
+    ZSTD_DStream* state_;
+};
+
 // ---- compression -------------------------------------------------------------------------
 
 // SSE frames of a token-streaming chat (~210 bytes each): one row per frame, a few new words.
@@ -193,15 +237,22 @@ struct StreamResult {
 };
 
 // Writes every frame, and after each write decodes only the newly appended bytes: the
-// decoder must have produced exactly all input so far.
+// decoder must have produced exactly all input so far. With `release_every` > 0 the encoder
+// is released after every release_every-th frame (an idle connection), and the stream goes
+// on with a fresh one.
 template <typename Decoder>
-StreamResult stream_and_decode(Compressor& c, Decoder& decoder, int frame_count) {
+StreamResult stream_and_decode(Compressor& c, Decoder& decoder, int frame_count,
+                               int release_every = 0) {
     StreamResult result;
     std::string wire;
     std::string expected;
     std::string decoded;
     int index = 0;
     for (const std::string& frame : chat_frames(frame_count)) {
+        if (release_every > 0 && index % release_every == 0) {
+            c.release_idle();
+            EXPECT_EQ(c.memory_bytes(), 0u);
+        }
         const std::size_t before = wire.size();
         EXPECT_TRUE(c.write_flush(frame, wire));
         expected += frame;
@@ -221,6 +272,87 @@ TEST(Compressor, FactoryByEncoding) {
     EXPECT_TRUE(make_compressor(Encoding::Identity, {}) == nullptr);
     EXPECT_EQ(make_compressor(Encoding::Brotli, {})->encoding(), Encoding::Brotli);
     EXPECT_EQ(make_compressor(Encoding::Gzip, {})->encoding(), Encoding::Gzip);
+    EXPECT_EQ(make_compressor(Encoding::Zstd, {})->encoding(), Encoding::Zstd);
+}
+
+// zstd: every frame decodes on arrival at the default and at the widest allowed settings.
+TEST(Compressor, ZstdEveryFrameDecodesOnArrival) {
+    for (const CompressionSettings& s :
+         {CompressionSettings{},
+          CompressionSettings{
+              .zstd_level = 3, .zstd_window_log = 23, .zstd_hash_log = 17, .zstd_chain_log = 17}}) {
+        auto c = make_compressor(Encoding::Zstd, s);
+        ZstdStreamDecoder decoder;
+        const StreamResult r = stream_and_decode(*c, decoder, 200);
+        EXPECT_GT(r.in_bytes, 200u * 200u);
+        EXPECT_LT(r.ratio(), 0.5);
+    }
+}
+
+// zstd keeps its window at or below what Chromium accepts, whatever the setting asks for, and
+// writes no checksum (a stream released mid-frame is ended without one).
+TEST(Compressor, ZstdWindowNeverAbove8MiB) {
+    auto c = make_compressor(Encoding::Zstd, {.zstd_window_log = 27});
+    std::string wire;
+    ASSERT_TRUE(c->write_flush(chat_frames(1).front(), wire));
+    ASSERT_GE(wire.size(), 6u);
+    // RFC 8878 3.1.1.1: magic, Frame_Header_Descriptor, then the Window_Descriptor unless the
+    // frame is single-segment (it cannot be: the content size is unknown while streaming).
+    const auto descriptor = static_cast<unsigned char>(wire[4]);
+    EXPECT_EQ(descriptor & 0x20u, 0u); // not single-segment
+    EXPECT_EQ(descriptor & 0x04u, 0u); // no content checksum
+    const auto window_descriptor = static_cast<unsigned char>(wire[5]);
+    const std::uint64_t base = std::uint64_t{1} << (10 + (window_descriptor >> 3));
+    const std::uint64_t window = base + base / 8 * (window_descriptor & 7u);
+    EXPECT_LE(window, 8u << 20);
+    ZstdStreamDecoder decoder; // refuses windows above 8 MiB, as Chromium does
+    std::string decoded;
+    EXPECT_TRUE(decoder.feed(wire, decoded));
+    EXPECT_EQ(decoded, chat_frames(1).front());
+}
+
+// After release_idle() each encoder continues the same stream with a fresh encoder: every
+// frame still decodes on arrival, for every quality that stitching has to support.
+TEST(Compressor, ReleasedEncodersResumeTheStream) {
+    for (const int every : {1, 3, 50}) {
+        for (const int quality : {1, 2, 4}) {
+            auto br = make_compressor(Encoding::Brotli, {.brotli_quality = quality});
+            BrotliStreamDecoder br_decoder;
+            EXPECT_LT(stream_and_decode(*br, br_decoder, 120, every).ratio(), 1.0);
+        }
+        for (const int window_bits : {16 + 15, 32 + 15}) {
+            auto gz = make_compressor(Encoding::Gzip, {});
+            GzipStreamDecoder gz_decoder(window_bits);
+            EXPECT_LT(stream_and_decode(*gz, gz_decoder, 120, every).ratio(), 1.0);
+        }
+        auto zs = make_compressor(Encoding::Zstd, {});
+        ZstdStreamDecoder zs_decoder;
+        EXPECT_LT(stream_and_decode(*zs, zs_decoder, 120, every).ratio(), 1.0);
+    }
+}
+
+// A released encoder frees its memory; releasing twice, or before any write, is harmless.
+TEST(Compressor, ReleaseFreesMemory) {
+    for (const Encoding e : {Encoding::Brotli, Encoding::Gzip, Encoding::Zstd}) {
+        auto c = make_compressor(e, {});
+        c->release_idle();
+        std::string out;
+        ASSERT_TRUE(c->write_flush(chat_frames(1).front(), out));
+        EXPECT_GT(c->memory_bytes(), 0u);
+        c->release_idle();
+        c->release_idle();
+        EXPECT_EQ(c->memory_bytes(), 0u);
+    }
+}
+
+// zstd at the default settings holds a small context: the per-connection memory budget.
+TEST(Compressor, ZstdDefaultContextIsSmall) {
+    auto c = make_compressor(Encoding::Zstd, {});
+    std::string out;
+    for (const std::string& frame : chat_frames(50)) {
+        ASSERT_TRUE(c->write_flush(frame, out));
+    }
+    EXPECT_LT(c->memory_bytes(), 36u << 10);
 }
 
 // Brotli: every frame decodes on arrival, byte-exact, and context carries across frames.
@@ -278,6 +410,11 @@ TEST(Compressor, OutOfRangeSettingsAreClamped) {
     auto br = make_compressor(Encoding::Brotli, odd);
     BrotliStreamDecoder br_decoder;
     EXPECT_LT(stream_and_decode(*br, br_decoder, 20).ratio(), 1.0);
+    const CompressionSettings odd_zstd{
+        .zstd_level = -100, .zstd_window_log = 5, .zstd_hash_log = 2, .zstd_chain_log = 1};
+    auto zs = make_compressor(Encoding::Zstd, odd_zstd);
+    ZstdStreamDecoder zs_decoder;
+    EXPECT_LT(stream_and_decode(*zs, zs_decoder, 20).ratio(), 1.0);
 }
 
 // Not an invariant: prints memory per stream and ratio per setting, for choosing defaults.
@@ -308,6 +445,7 @@ TEST(Compressor, CompressorReport) {
     }
     report("gzip 6 wbits 9 mem 1", {.gzip_window_bits = 9, .gzip_mem_level = 1}, Encoding::Gzip);
     report("gzip 6 wbits 10 mem 4", {.gzip_window_bits = 10, .gzip_mem_level = 4}, Encoding::Gzip);
+    report("zstd (default)", {}, Encoding::Zstd);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <brotli/encode.h>
 #define ZLIB_CONST
 #include <zlib.h>
+#include <zstd.h>
 
 #include <random>
 #include <string>
@@ -35,6 +36,17 @@ std::string gzip_compress(const std::string &in) {
     EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
     out.resize(zs.total_out);
     deflateEnd(&zs);
+    return out;
+}
+
+std::string zstd_compress(const std::string& in, int window_log = 0) {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    EXPECT_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, window_log)));
+    std::string out(ZSTD_compressBound(in.size()), '\0');
+    const std::size_t size = ZSTD_compress2(cctx, out.data(), out.size(), in.data(), in.size());
+    EXPECT_FALSE(ZSTD_isError(size));
+    out.resize(ZSTD_isError(size) ? 0 : size);
+    ZSTD_freeCCtx(cctx);
     return out;
 }
 
@@ -82,6 +94,9 @@ protected:
         if (GetParam() == "gzip") {
             return gzip_compress(in);
         }
+        if (GetParam() == "zstd") {
+            return zstd_compress(in);
+        }
         return in;
     }
 };
@@ -90,7 +105,7 @@ protected:
 TEST_P(StreamDecoderRoundTrip, AnyChunkingRestoresInput) {
     const std::string text = sample_payload();
     const std::string wire = compress(text);
-    if (GetParam() == "br" || GetParam() == "gzip") {
+    if (GetParam() == "br" || GetParam() == "gzip" || GetParam() == "zstd") {
         ASSERT_LT(wire.size(), text.size() / 4); // really compressed, not stored
     }
     EXPECT_EQ(decode_in_pieces(GetParam(), wire, {wire.size()}), text);
@@ -100,7 +115,31 @@ TEST_P(StreamDecoderRoundTrip, AnyChunkingRestoresInput) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, StreamDecoderRoundTrip,
-                         ::testing::Values("", "identity", "gzip", "br"));
+                         ::testing::Values("", "identity", "gzip", "br", "zstd"));
+
+// Invariant: concatenated zstd frames decode as one stream, as Chromium decodes them.
+TEST(StreamDecoder, ZstdFramesBackToBack) {
+    const std::string text = sample_payload();
+    const std::string half = text.substr(0, text.size() / 2);
+    const std::string wire = zstd_compress(half) + zstd_compress(text.substr(half.size()));
+    EXPECT_EQ(decode_in_pieces("zstd", wire, random_sizes(3)), text);
+}
+
+// Invariant: a zstd window above 8 MiB is refused, as Chromium refuses it.
+TEST(StreamDecoder, ZstdWindowAbove8MiBFails) {
+    std::string big(9u << 20, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 4093) {
+        big[i] = static_cast<char>('a' + i % 26);
+    }
+    StreamDecoder decoder("zstd");
+    std::string out;
+    EXPECT_FALSE(decoder.decode(zstd_compress(big, 24), out));
+    EXPECT_NE(decoder.error().find("zstd"), std::string::npos);
+    StreamDecoder ok("zstd");
+    std::string out_ok;
+    EXPECT_TRUE(ok.decode(zstd_compress(big, 23), out_ok)) << ok.error();
+    EXPECT_EQ(out_ok, big);
+}
 
 // Invariant: everything decodable is output before the stream ends (per-frame flushes work).
 TEST(StreamDecoder, BrotliFlushedFrameDecodesBeforeStreamEnd) {
