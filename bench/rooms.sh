@@ -62,7 +62,7 @@ snapshot() {
     local m
     for m in broadcasts_accepted_total broadcasts_rejected_total broadcast_events_total \
         room_messages_total presence_notifies_total presence_writes_total presence_events_total \
-        signals_total queries_total; do
+        signals_total queries_total frames_delivered_total; do
         echo -n "$m=$(metric_sum "deltacast_$m") "
     done
 }
@@ -205,6 +205,7 @@ echo "- NOTIFYs sent, from the replicas' /metrics over the broadcast phase: delt
 echo "  $(calc "$sent_b / $SECONDS_PER_RUN" 1)/s + deltacast_presence_notifies_total $(calc "$sent_p / $SECONDS_PER_RUN" 1)/s = **$(calc "($sent_b + $sent_p) / $SECONDS_PER_RUN" 1) NOTIFYs/s**"
 echo "  (one per broadcast). deltacast_room_messages_total (received, both replicas): $(calc "$received / $SECONDS_PER_RUN" 1)/s;"
 echo "  deltacast_broadcast_events_total (events built, once per message per replica): $(delta broadcast_events_total "$m0" "$m1")."
+echo "- deltacast_frames_delivered_total (both replicas): $(delta frames_delivered_total "$m0" "$m1") in the broadcast phase, $(delta frames_delivered_total "$m2" "$m3") in the row phase."
 echo "- Row phase: $(delta signals_total "$m2" "$m3") signals, $(delta queries_total "$m2" "$m3") queries (both replicas)."
 echo
 
