@@ -18,7 +18,7 @@ std::unique_ptr<auth::JwtVerifier> make_verifier(const AuthConfig& auth) {
 }
 
 asio::ip::tcp::endpoint listen_endpoint(const std::string& listen) {
-    const auto address = parse_listen_address(listen);  // validated at config load
+    const auto address = parse_listen_address(listen); // validated at config load
     if (!address) {
         throw std::runtime_error("server.listen: expected host:port");
     }
@@ -26,11 +26,11 @@ asio::ip::tcp::endpoint listen_endpoint(const std::string& listen) {
     return {asio::ip::make_address(host), address->port};
 }
 
-}  // namespace
+} // namespace
 
 App::App(Config config)
-    : config_(std::move(config)), core_(asio::make_strand(ioc_)),
-      event_ids_(wire::make_epoch()), verifier_(make_verifier(config_.auth)), scheduler_(core_),
+    : config_(std::move(config)), core_(asio::make_strand(ioc_)), event_ids_(wire::make_epoch()),
+      verifier_(make_verifier(config_.auth)), scheduler_(core_),
       listener_(core_, config_.postgres, metrics_), pool_(core_, config_.postgres, metrics_),
       access_query_(pool_), access_(config_, access_query_, scheduler_, metrics_),
       fetcher_(config_, pool_), replay_(config_.replay, hub_, event_ids_),
@@ -38,15 +38,20 @@ App::App(Config config)
       topics_(config_, listener_, scheduler_, delta_, metrics_),
       presence_store_(config_, pool_, event_ids_.epoch(), metrics_),
       rooms_(config_, presence_store_, hub_, scheduler_, metrics_, event_ids_.epoch()),
-      room_api_(core_, config_, pool_,
-                config_.auth.mode == AuthMode::None ? nullptr : &access_, metrics_),
+      room_api_(core_, config_, pool_, config_.auth.mode == AuthMode::None ? nullptr : &access_,
+                metrics_),
       streams_(std::chrono::seconds(config_.auth.recheck_interval_s),
                config_.auth.mode == AuthMode::None ? nullptr : &access_, scheduler_, metrics_),
       opener_(core_,
               {config_.auth.mode == AuthMode::None ? nullptr : &access_, topics_, hub_, replay_,
                delta_, streams_, event_ids_, rooms_},
               metrics_),
-      http_{config_, metrics_, opener_, *this, room_api_, verifier_.get(),
+      http_{config_,
+            metrics_,
+            opener_,
+            *this,
+            room_api_,
+            verifier_.get(),
             sse::ConnectionLimits(
                 static_cast<std::size_t>(config_.server.max_connections),
                 config_.auth.mode == AuthMode::None
@@ -129,7 +134,9 @@ void App::drain(std::chrono::milliseconds spread, std::function<void()> done) {
     });
 }
 
-unsigned short App::port() const { return http_listener_ ? http_listener_->port() : 0; }
+unsigned short App::port() const {
+    return http_listener_ ? http_listener_->port() : 0;
+}
 
 void App::listening_channels(std::function<void(std::optional<std::vector<std::string>>)> done) {
     asio::post(core_, [this, done = std::move(done)]() mutable {
@@ -137,4 +144,4 @@ void App::listening_channels(std::function<void(std::optional<std::vector<std::s
     });
 }
 
-}  // namespace deltacast
+} // namespace deltacast

@@ -65,14 +65,14 @@ public:
     // ServerStatus
     bool ready() const override { return listener_.ready(); }
     std::string metrics_text() const override { return render_prometheus(metrics_); }
-    void listening_channels(
-        std::function<void(std::optional<std::vector<std::string>>)> done) override;
+    void
+    listening_channels(std::function<void(std::optional<std::vector<std::string>>)> done) override;
 
 private:
     void run_thread();
 
     const Config config_;
-    boost::asio::io_context ioc_;  // declared first: destroyed last, after everything using it
+    boost::asio::io_context ioc_; // declared first: destroyed last, after everything using it
     boost::asio::strand<boost::asio::io_context::executor_type> core_;
     Metrics metrics_;
     wire::EventIds event_ids_;
@@ -99,4 +99,4 @@ private:
     bool stopped_ = false;
 };
 
-}  // namespace deltacast
+} // namespace deltacast

@@ -36,7 +36,7 @@ void drain(deltacast::App& app, const sigset_t& stop_signals, std::chrono::milli
     deltacast::log::get("app")->info("drained");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     deltacast::LoadResult loaded;

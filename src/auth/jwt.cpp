@@ -25,13 +25,13 @@ constexpr std::size_t max_token_bytes = 8192; // 8 KiB
 constexpr int min_rsa_bits = 2048;            // RFC 7518 §3.3
 
 struct PkeyDeleter {
-    void operator()(EVP_PKEY *key) const noexcept { EVP_PKEY_free(key); }
+    void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
 };
 struct BioDeleter {
-    void operator()(BIO *bio) const noexcept { BIO_free(bio); }
+    void operator()(BIO* bio) const noexcept { BIO_free(bio); }
 };
 struct MdCtxDeleter {
-    void operator()(EVP_MD_CTX *ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
@@ -44,8 +44,8 @@ struct Segments {
     std::string_view signing_input; // "header.payload", exactly as received
 };
 
-const unsigned char *bytes_of(std::string_view s) {
-    return reinterpret_cast<const unsigned char *>(s.data());
+const unsigned char* bytes_of(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 std::optional<Segments> split_compact(std::string_view token) {
@@ -60,7 +60,7 @@ std::optional<Segments> split_compact(std::string_view token) {
                     token.substr(0, d2)};
 }
 
-std::optional<json> parse_object(const std::string &text) {
+std::optional<json> parse_object(const std::string& text) {
     json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded() || !value.is_object())
         return std::nullopt;
@@ -74,7 +74,7 @@ std::optional<std::array<unsigned char, 32>> hmac_sha256(std::string_view key,
         return std::nullopt;
     std::array<unsigned char, 32> mac{};
     unsigned int mac_len = 0;
-    const void *key_ptr = key.empty() ? static_cast<const void *>(empty_key) : key.data();
+    const void* key_ptr = key.empty() ? static_cast<const void*>(empty_key) : key.data();
     if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), bytes_of(data), data.size(),
              mac.data(), &mac_len) == nullptr ||
         mac_len != mac.size()) {
@@ -84,7 +84,7 @@ std::optional<std::array<unsigned char, 32>> hmac_sha256(std::string_view key,
     return mac;
 }
 
-bool rs256_signature_ok(EVP_PKEY *key, std::string_view input, std::string_view signature) {
+bool rs256_signature_ok(EVP_PKEY* key, std::string_view input, std::string_view signature) {
     std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
     const bool ok = ctx &&
                     EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
@@ -96,13 +96,13 @@ bool rs256_signature_ok(EVP_PKEY *key, std::string_view input, std::string_view 
     return ok;
 }
 
-PkeyPtr load_rsa_public_key(const std::string &pem) {
+PkeyPtr load_rsa_public_key(const std::string& pem) {
     if (pem.size() > static_cast<std::size_t>(INT_MAX)) {
         throw std::runtime_error("auth: RS256 public key is too large");
     }
     std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     // A refusing passphrase callback: never prompt on the terminal.
-    pem_password_cb *no_prompt = [](char *, int, int, void *) { return 0; };
+    pem_password_cb* no_prompt = [](char*, int, int, void*) { return 0; };
     PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, no_prompt, nullptr) : nullptr);
     ERR_clear_error();
     if (!key) {
@@ -119,7 +119,7 @@ PkeyPtr load_rsa_public_key(const std::string &pem) {
 }
 
 // NumericDate (RFC 7519 §2): any JSON number; fractions are floored, huge values saturate.
-std::optional<std::int64_t> numeric_date(const json &value) {
+std::optional<std::int64_t> numeric_date(const json& value) {
     constexpr auto max = std::numeric_limits<std::int64_t>::max();
     constexpr auto min = std::numeric_limits<std::int64_t>::min();
     if (value.is_number_unsigned()) {
@@ -140,7 +140,7 @@ std::optional<std::int64_t> numeric_date(const json &value) {
     return static_cast<std::int64_t>(d);
 }
 
-std::string subject_of(const json &claims) {
+std::string subject_of(const json& claims) {
     const auto it = claims.find("sub");
     if (it == claims.end())
         return {};
@@ -205,13 +205,13 @@ struct JwtVerifier::Impl {
 
     // The key decides which algorithms exist: "none", HS512, or HS256 without a secret are
     // all refused here, before any signature work (no algorithm confusion).
-    std::variant<Alg, JwtError> select_alg(const json &header) const {
+    std::variant<Alg, JwtError> select_alg(const json& header) const {
         if (header.contains("crit"))
             return JwtError::Malformed; // we understand no extension
         const auto it = header.find("alg");
         if (it == header.end() || !it->is_string())
             return JwtError::Malformed;
-        const auto &alg = it->get_ref<const std::string &>();
+        const auto& alg = it->get_ref<const std::string&>();
         if (alg == "HS256" && !hs256_secret.empty())
             return Alg::Hs256;
         if (alg == "RS256" && rs256_key)
@@ -239,8 +239,8 @@ JwtVerifier::JwtVerifier(JwtKeys keys, std::int64_t leeway_s) {
 }
 
 JwtVerifier::~JwtVerifier() = default;
-JwtVerifier::JwtVerifier(JwtVerifier &&) noexcept = default;
-JwtVerifier &JwtVerifier::operator=(JwtVerifier &&) noexcept = default;
+JwtVerifier::JwtVerifier(JwtVerifier&&) noexcept = default;
+JwtVerifier& JwtVerifier::operator=(JwtVerifier&&) noexcept = default;
 
 std::variant<VerifiedToken, JwtError> JwtVerifier::verify(std::string_view token,
                                                           std::int64_t now_unix) const {
@@ -259,7 +259,7 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify(std::string_view token
         return JwtError::Malformed;
 
     const auto alg = impl_->select_alg(*header);
-    if (const auto *error = std::get_if<JwtError>(&alg))
+    if (const auto* error = std::get_if<JwtError>(&alg))
         return *error;
     // The payload is parsed only once its signature holds.
     if (!impl_->signature_ok(std::get<Alg>(alg), parts->signing_input, *signature)) {
@@ -271,15 +271,15 @@ std::variant<VerifiedToken, JwtError> JwtVerifier::verify(std::string_view token
     return check_claims(std::move(*claims), now_unix, impl_->leeway_s);
 }
 
-std::string sign_hs256(const nlohmann::json &claims, std::string_view secret) {
+std::string sign_hs256(const nlohmann::json& claims, std::string_view secret) {
     static const std::string header = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
     std::string token = header + '.' + base64url_encode(claims.dump());
     const auto mac = hmac_sha256(secret, token);
     if (!mac)
         throw std::runtime_error("auth: HMAC-SHA256 failed");
     token += '.';
-    token += base64url_encode(
-        std::string_view(reinterpret_cast<const char *>(mac->data()), mac->size()));
+    token +=
+        base64url_encode(std::string_view(reinterpret_cast<const char*>(mac->data()), mac->size()));
     return token;
 }
 

@@ -38,10 +38,10 @@ class JwtVerifier {
 public:
     explicit JwtVerifier(JwtKeys keys, std::int64_t leeway_s = 30);
     ~JwtVerifier();
-    JwtVerifier(JwtVerifier &&) noexcept;
-    JwtVerifier &operator=(JwtVerifier &&) noexcept;
-    JwtVerifier(const JwtVerifier &) = delete;
-    JwtVerifier &operator=(const JwtVerifier &) = delete;
+    JwtVerifier(JwtVerifier&&) noexcept;
+    JwtVerifier& operator=(JwtVerifier&&) noexcept;
+    JwtVerifier(const JwtVerifier&) = delete;
+    JwtVerifier& operator=(const JwtVerifier&) = delete;
 
     std::variant<VerifiedToken, JwtError> verify(std::string_view token,
                                                  std::int64_t now_unix) const;
@@ -53,6 +53,6 @@ private:
 
 // Signs an HS256 token (tests, tools, the demo). Header {"alg":"HS256","typ":"JWT"}.
 // Throws nlohmann::json::type_error if a claim string is not valid UTF-8.
-std::string sign_hs256(const nlohmann::json &claims, std::string_view secret);
+std::string sign_hs256(const nlohmann::json& claims, std::string_view secret);
 
 } // namespace deltacast::auth

@@ -53,9 +53,9 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
     return {};
 }
 
-bool claim_value_matches(const nlohmann::json &value, std::string_view topic_id) {
+bool claim_value_matches(const nlohmann::json& value, std::string_view topic_id) {
     if (value.is_string())
-        return value.get_ref<const std::string &>() == topic_id;
+        return value.get_ref<const std::string&>() == topic_id;
     if (value.is_number_unsigned())
         return std::to_string(value.get<std::uint64_t>()) == topic_id;
     if (value.is_number_integer())
@@ -76,7 +76,7 @@ std::string extract_token(std::string_view authorization_header, std::string_vie
     return std::string(access_token_param);
 }
 
-bool claim_allows(const nlohmann::json &claims, std::string_view claim_name,
+bool claim_allows(const nlohmann::json& claims, std::string_view claim_name,
                   std::string_view topic_id) {
     if (topic_id.empty() || !claims.is_object())
         return false;
@@ -85,7 +85,7 @@ bool claim_allows(const nlohmann::json &claims, std::string_view claim_name,
         return false;
     if (!it->is_array())
         return claim_value_matches(*it, topic_id);
-    return std::any_of(it->begin(), it->end(), [topic_id](const nlohmann::json &element) {
+    return std::any_of(it->begin(), it->end(), [topic_id](const nlohmann::json& element) {
         return claim_value_matches(element, topic_id);
     });
 }

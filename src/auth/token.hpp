@@ -18,7 +18,7 @@ std::string extract_token(std::string_view authorization_header, std::string_vie
 // "claim:<name>" access rule: true when the token's claim equals topic_id. A claim may be a
 // string, an integer (compared by decimal text, so 7 matches "7" but not "007"), or an array
 // of those (any element matches). Other types, a missing claim or an empty topic_id -> false.
-bool claim_allows(const nlohmann::json &claims, std::string_view claim_name,
+bool claim_allows(const nlohmann::json& claims, std::string_view claim_name,
                   std::string_view topic_id);
 
 } // namespace deltacast::auth

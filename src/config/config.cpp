@@ -6,7 +6,7 @@
 
 #include <utility>
 
-extern char **environ; // NOLINT: POSIX global
+extern char** environ; // NOLINT: POSIX global
 
 namespace deltacast {
 namespace {
@@ -15,21 +15,21 @@ using config_detail::KeySpec;
 using config_detail::RawValue;
 using Env = std::map<std::string, std::string>;
 
-constexpr const char *kVersion = "deltacast 0.1.0";
+constexpr const char* kVersion = "deltacast 0.1.0";
 
 /// The command line split into its parts; values are parsed but not yet applied.
 struct CommandLine {
     std::string config_file; // "" = none given
-    std::vector<std::pair<const KeySpec *, RawValue>> overrides;
+    std::vector<std::pair<const KeySpec*, RawValue>> overrides;
 };
 
-bool takes_optional_value(const KeySpec &key) {
+bool takes_optional_value(const KeySpec& key) {
     Config scratch;
-    return std::holds_alternative<bool *>(key.field(scratch));
+    return std::holds_alternative<bool*>(key.field(scratch));
 }
 
-const KeySpec &cli_key(const std::string &name) {
-    if (const KeySpec *key = config_detail::find_key(name)) {
+const KeySpec& cli_key(const std::string& name) {
+    if (const KeySpec* key = config_detail::find_key(name)) {
         return *key;
     }
     if (name.starts_with("topics.")) {
@@ -39,9 +39,9 @@ const KeySpec &cli_key(const std::string &name) {
 }
 
 // `--name=value`, `--name value`, or a bare `--name` for booleans (= true).
-std::string flag_value(const std::vector<std::string> &args, std::size_t &i,
-                       const std::string &name, bool optional) {
-    const std::string &arg = args[i];
+std::string flag_value(const std::vector<std::string>& args, std::size_t& i,
+                       const std::string& name, bool optional) {
+    const std::string& arg = args[i];
     if (const auto eq = arg.find('='); eq != std::string::npos) {
         return arg.substr(eq + 1);
     }
@@ -55,10 +55,10 @@ std::string flag_value(const std::vector<std::string> &args, std::size_t &i,
     throw ConfigError("--" + name, "needs a value (--" + name + "=VALUE)");
 }
 
-CommandLine parse_command_line(const std::vector<std::string> &args) {
+CommandLine parse_command_line(const std::vector<std::string>& args) {
     CommandLine cli;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string &arg = args[i];
+        const std::string& arg = args[i];
         if (!arg.starts_with("--") || arg.size() == 2) {
             throw ConfigError(arg, "unexpected argument (see --help)");
         }
@@ -67,15 +67,15 @@ CommandLine parse_command_line(const std::vector<std::string> &args) {
             cli.config_file = flag_value(args, i, name, false);
             continue;
         }
-        const KeySpec &key = cli_key(name);
+        const KeySpec& key = cli_key(name);
         const std::string text = flag_value(args, i, name, takes_optional_value(key));
         cli.overrides.emplace_back(&key, config_detail::parse_text(key, text));
     }
     return cli;
 }
 
-std::optional<LoadResult> help_or_version(const std::vector<std::string> &args) {
-    for (const auto &arg : args) {
+std::optional<LoadResult> help_or_version(const std::vector<std::string>& args) {
+    for (const auto& arg : args) {
         if (arg == "--help" || arg == "-h" || arg == "--version" || arg == "--config-markdown") {
             LoadResult result;
             result.show_help = true;
@@ -88,7 +88,7 @@ std::optional<LoadResult> help_or_version(const std::vector<std::string> &args) 
     return std::nullopt;
 }
 
-void apply_file(Config &config, const CommandLine &cli, const Env &env) {
+void apply_file(Config& config, const CommandLine& cli, const Env& env) {
     std::string origin = "--config";
     std::string path = cli.config_file;
     if (const auto it = env.find("DELTACAST_CONFIG"); path.empty() && it != env.end()) {
@@ -105,8 +105,8 @@ void apply_file(Config &config, const CommandLine &cli, const Env &env) {
     config_detail::apply_toml(config, *text, path);
 }
 
-void apply_env(Config &config, const Env &env) {
-    for (const KeySpec &key : config_detail::key_table()) {
+void apply_env(Config& config, const Env& env) {
+    for (const KeySpec& key : config_detail::key_table()) {
         if (const auto it = env.find(config_detail::env_name(key)); it != env.end()) {
             config_detail::assign(config, key, config_detail::parse_text(key, it->second));
         }
@@ -115,7 +115,7 @@ void apply_env(Config &config, const Env &env) {
 
 } // namespace
 
-LoadResult load_config(const std::vector<std::string> &args, const Env &env) {
+LoadResult load_config(const std::vector<std::string>& args, const Env& env) {
     if (auto early = help_or_version(args)) {
         return std::move(*early);
     }
@@ -123,15 +123,15 @@ LoadResult load_config(const std::vector<std::string> &args, const Env &env) {
     LoadResult result;
     apply_file(result.config, cli, env);
     apply_env(result.config, env);
-    for (const auto &[key, value] : cli.overrides) {
+    for (const auto& [key, value] : cli.overrides) {
         config_detail::assign(result.config, *key, value);
     }
     config_detail::finalize(result.config, env);
     return result;
 }
 
-Config parse_config_toml(const std::string &toml_text, const std::string &source_name,
-                         const Env &env) {
+Config parse_config_toml(const std::string& toml_text, const std::string& source_name,
+                         const Env& env) {
     Config config;
     config_detail::apply_toml(config, toml_text, source_name);
     config_detail::finalize(config, env);
@@ -140,7 +140,7 @@ Config parse_config_toml(const std::string &toml_text, const std::string &source
 
 Env process_environment() {
     Env env;
-    for (char **entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         const std::string line(*entry);
         if (const auto eq = line.find('='); eq != std::string::npos) {
             env.emplace(line.substr(0, eq), line.substr(eq + 1));
@@ -149,7 +149,7 @@ Env process_environment() {
     return env;
 }
 
-std::optional<IdType> parse_id_type(const std::string &s) {
+std::optional<IdType> parse_id_type(const std::string& s) {
     if (s == "bigint") {
         return IdType::Bigint;
     }
@@ -162,7 +162,7 @@ std::optional<IdType> parse_id_type(const std::string &s) {
     return std::nullopt;
 }
 
-const char *to_string(IdType t) {
+const char* to_string(IdType t) {
     switch (t) {
     case IdType::Bigint:
         return "bigint";

@@ -33,20 +33,20 @@ enum class TopicMode { Entity, Poke };
 enum class AuthMode { Jwt, None };
 
 struct EntityConfig {
-    std::string name;                 // "ChatMessageContent"
-    std::string ids_key;              // "contentIds"
-    IdType id_type = IdType::Bigint;  // type of the ids in the payload; default bigint
-    std::string id_field = "id";      // field of the row JSON that holds its id
-    std::string query;                // $1 = id array, $2 = topic id; one jsonb column
-    std::string snapshot;             // optional; $1 = topic id; one jsonb column
+    std::string name;                // "ChatMessageContent"
+    std::string ids_key;             // "contentIds"
+    IdType id_type = IdType::Bigint; // type of the ids in the payload; default bigint
+    std::string id_field = "id";     // field of the row JSON that holds its id
+    std::string query;               // $1 = id array, $2 = topic id; one jsonb column
+    std::string snapshot;            // optional; $1 = topic id; one jsonb column
 };
 
 struct TopicKindConfig {
-    std::string kind;                     // "chat" (the table key)
-    TopicMode mode = TopicMode::Entity;   // "entity" (default) | "poke"
-    IdType id_type = IdType::Text;        // default text
-    std::string access;                   // "" | "claim:<name>" | "sql:<query>"
-    std::vector<EntityConfig> entities;   // required (>= 1) for entity mode, empty for poke
+    std::string kind;                   // "chat" (the table key)
+    TopicMode mode = TopicMode::Entity; // "entity" (default) | "poke"
+    IdType id_type = IdType::Text;      // default text
+    std::string access;                 // "" | "claim:<name>" | "sql:<query>"
+    std::vector<EntityConfig> entities; // required (>= 1) for entity mode, empty for poke
 
     // Live rooms (SPEC §8), both off by default.
     bool presence = false;                         // members of <kind>:<id> are announced
@@ -59,13 +59,13 @@ struct TopicKindConfig {
 };
 
 struct ServerConfig {
-    std::string listen = "127.0.0.1:8080";  // host:port; port 0 = any free port
-    int threads = 0;                        // 0 = one per core
+    std::string listen = "127.0.0.1:8080"; // host:port; port 0 = any free port
+    int threads = 0;                       // 0 = one per core
     int heartbeat_s = 15;
-    int retry_ms = 2000;                    // the SSE `retry:` field
+    int retry_ms = 2000; // the SSE `retry:` field
     int max_connections = 100000;
-    int max_connections_per_subject = 100;  // streams of one token subject; 0 = no limit
-    int shutdown_spread_ms = 10000;         // SIGTERM ends streams at random within this
+    int max_connections_per_subject = 100; // streams of one token subject; 0 = no limit
+    int shutdown_spread_ms = 10000;        // SIGTERM ends streams at random within this
     int max_topics_per_connection = 64;
     std::vector<std::string> cors_origins;
     std::size_t max_request_line = 8192;    // bytes; longer -> 414
@@ -78,12 +78,12 @@ struct ServerConfig {
 };
 
 struct PostgresConfig {
-    std::string conninfo;            // "" = DATABASE_URL, else libpq's PG* variables
+    std::string conninfo; // "" = DATABASE_URL, else libpq's PG* variables
     int query_connections = 4;
     int query_timeout_ms = 5000;     // statement_timeout on query connections
     bool prepared_statements = true; // off behind a transaction-mode pooler (PgBouncer < 1.21)
     std::string channel_prefix = "signal:";
-    int unlisten_linger_ms = 2000;   // UNLISTEN after the last subscriber left this long ago
+    int unlisten_linger_ms = 2000; // UNLISTEN after the last subscriber left this long ago
     int reconnect_min_ms = 100;
     int reconnect_max_ms = 10000;
 };
@@ -92,27 +92,27 @@ struct FanoutConfig {
     int window_ms = 16;
     // Offered order of preference; see bench/RESULTS.md "zstd, and the default order".
     std::vector<std::string> compression = {"zstd", "gzip", "br"};
-    int brotli_quality = 2;   // 0..11; 2: see bench/RESULTS.md (CPU and memory per stream)
-    int brotli_lgwin = 16;    // 10..24; small, see DESIGN-NOTES memory table
-    int gzip_level = 6;       // 1..9
-    int gzip_window_bits = 10;  // 9..15
-    int gzip_mem_level = 4;     // 1..9
-    int zstd_level = 1;         // -7..22
-    int zstd_window_log = 10;   // 10..23 (Chromium refuses windows above 8 MiB); see RESULTS
-    int zstd_hash_log = 8;      // 6..26
-    int zstd_chain_log = 8;     // 6..24 (unused at levels 1-2)
+    int brotli_quality = 2;    // 0..11; 2: see bench/RESULTS.md (CPU and memory per stream)
+    int brotli_lgwin = 16;     // 10..24; small, see DESIGN-NOTES memory table
+    int gzip_level = 6;        // 1..9
+    int gzip_window_bits = 10; // 9..15
+    int gzip_mem_level = 4;    // 1..9
+    int zstd_level = 1;        // -7..22
+    int zstd_window_log = 10;  // 10..23 (Chromium refuses windows above 8 MiB); see RESULTS
+    int zstd_hash_log = 8;     // 6..26
+    int zstd_chain_log = 8;    // 6..24 (unused at levels 1-2)
 };
 
 struct AuthConfig {
     AuthMode mode = AuthMode::Jwt;
     std::string jwt_secret_env = "DELTACAST_JWT_SECRET";
-    std::string jwt_secret;            // resolved from the env var named above at load time
-    std::string jwt_public_key_file;   // RS256 PEM; optional
-    std::string jwt_public_key_pem;    // file contents, read at load time
+    std::string jwt_secret;          // resolved from the env var named above at load time
+    std::string jwt_public_key_file; // RS256 PEM; optional
+    std::string jwt_public_key_pem;  // file contents, read at load time
     std::string cookie = "session";
     int access_cache_ttl_s = 30;
     std::size_t access_cache_max_entries = 100000;
-    int recheck_interval_s = 60;       // re-check sql access of open streams; 0 = never
+    int recheck_interval_s = 60; // re-check sql access of open streams; 0 = never
 };
 
 struct ReplayConfig {
@@ -125,13 +125,13 @@ struct ReplayConfig {
 /// deltacast's own and refreshes a heartbeat row; a replica silent for expiry_s is dead and
 /// its members leave (within expiry_s + refresh_s of its death).
 struct PresenceConfig {
-    int grace_ms = 5000;  // a subject leaves after holding no stream on the topic this long
-    int refresh_s = 10;   // heartbeat and dead-replica sweep period
-    int expiry_s = 30;    // a replica whose heartbeat is older is dead
+    int grace_ms = 5000; // a subject leaves after holding no stream on the topic this long
+    int refresh_s = 10;  // heartbeat and dead-replica sweep period
+    int expiry_s = 30;   // a replica whose heartbeat is older is dead
 };
 
 struct LogConfig {
-    std::string level = "info";  // trace|debug|info|warn|error|critical|off
+    std::string level = "info"; // trace|debug|info|warn|error|critical|off
 };
 
 struct Config {
@@ -142,7 +142,7 @@ struct Config {
     ReplayConfig replay;
     PresenceConfig presence;
     LogConfig log;
-    std::map<std::string, TopicKindConfig> topics;  // by kind
+    std::map<std::string, TopicKindConfig> topics; // by kind
 
     const TopicKindConfig* find_kind(const std::string& kind) const {
         auto it = topics.find(kind);
@@ -172,7 +172,7 @@ std::map<std::string, std::string> process_environment();
 /// Splits a validated `server.listen` value: "127.0.0.1:80" -> {"127.0.0.1", 80},
 /// "[::1]:80" -> {"::1", 80}, "localhost:0" -> {"localhost", 0}. nullopt if malformed.
 struct ListenAddress {
-    std::string host;  // IPv4 literal, IPv6 literal without brackets, or "localhost"
+    std::string host; // IPv4 literal, IPv6 literal without brackets, or "localhost"
     unsigned short port = 0;
 };
 std::optional<ListenAddress> parse_listen_address(const std::string& listen);
@@ -192,4 +192,4 @@ std::string help_text();
 /// from the key table (`deltacast --config-markdown`; a unit test keeps the doc equal to it).
 std::string config_markdown();
 
-}  // namespace deltacast
+} // namespace deltacast

@@ -8,15 +8,15 @@ namespace deltacast {
 namespace {
 
 struct ValueHint {
-    std::string operator()(const std::string *) const { return "STRING"; }
-    std::string operator()(const int *) const { return "INT"; }
-    std::string operator()(const std::size_t *) const { return "INT"; }
-    std::string operator()(const bool *) const { return "BOOL"; }
-    std::string operator()(const std::vector<std::string> *) const { return "LIST"; }
-    std::string operator()(const AuthMode *) const { return "jwt|none"; }
+    std::string operator()(const std::string*) const { return "STRING"; }
+    std::string operator()(const int*) const { return "INT"; }
+    std::string operator()(const std::size_t*) const { return "INT"; }
+    std::string operator()(const bool*) const { return "BOOL"; }
+    std::string operator()(const std::vector<std::string>*) const { return "LIST"; }
+    std::string operator()(const AuthMode*) const { return "jwt|none"; }
 };
 
-std::string describe(Config &defaults, const config_detail::KeySpec &key) {
+std::string describe(Config& defaults, const config_detail::KeySpec& key) {
     std::string hint = std::visit(ValueHint{}, key.field(defaults));
     if (hint == "INT" && key.max >= std::numeric_limits<int>::max()) {
         hint += " (>= " + std::to_string(key.min) + ")";
@@ -31,7 +31,7 @@ std::string describe(Config &defaults, const config_detail::KeySpec &key) {
            "\n      default: " + value + "    env: " + config_detail::env_name(key) + "\n";
 }
 
-constexpr const char *kHeader =
+constexpr const char* kHeader =
     R"(Usage: deltacast [--config FILE] [--section.key=VALUE | --section.key VALUE]...
        deltacast --help | --version
 
@@ -52,14 +52,14 @@ postgres.conninfo falls back to DATABASE_URL, then to libpq's PGHOST, PGPORT, ..
 Keys:
 )";
 
-constexpr const char *kExample = R"(
+constexpr const char* kExample = R"(
 Example:
   DELTACAST_JWT_SECRET=... deltacast --config deltacast.toml \
       --server.listen=0.0.0.0:8080 --fanout.window_ms 8
   DELTACAST_AUTH_MODE=none deltacast --config deltacast.toml   # local development only
 )";
 
-std::string type_of(Config &defaults, const config_detail::KeySpec &key) {
+std::string type_of(Config& defaults, const config_detail::KeySpec& key) {
     std::string hint = std::visit(ValueHint{}, key.field(defaults));
     if (hint == "INT" && key.max >= std::numeric_limits<int>::max()) {
         return "integer >= " + std::to_string(key.min);
@@ -88,7 +88,7 @@ std::string config_markdown() {
     Config defaults;
     std::string out;
     std::string section;
-    for (const auto &key : config_detail::key_table()) {
+    for (const auto& key : config_detail::key_table()) {
         const auto dot = key.path.find('.');
         const std::string this_section(key.path.substr(0, dot));
         if (this_section != section) {
@@ -108,7 +108,7 @@ std::string config_markdown() {
 std::string help_text() {
     Config defaults;
     std::string text = kHeader;
-    for (const auto &key : config_detail::key_table()) {
+    for (const auto& key : config_detail::key_table()) {
         text += describe(defaults, key);
     }
     return text + kExample;

@@ -10,7 +10,7 @@
 namespace deltacast::config_detail {
 namespace {
 
-template <auto Section, auto Member> FieldRef ref(Config &c) {
+template <auto Section, auto Member> FieldRef ref(Config& c) {
     return &(c.*Section.*Member);
 }
 
@@ -126,14 +126,14 @@ const KeySpec kKeys[] = {
 };
 // clang-format on
 
-template <class T> const T &expect(const KeySpec &key, const RawValue &value, const char *what) {
-    if (const T *v = std::get_if<T>(&value)) {
+template <class T> const T& expect(const KeySpec& key, const RawValue& value, const char* what) {
+    if (const T* v = std::get_if<T>(&value)) {
         return *v;
     }
     throw ConfigError(std::string(key.path), std::string("must be ") + what);
 }
 
-long long in_range(const KeySpec &key, long long v) {
+long long in_range(const KeySpec& key, long long v) {
     if (v >= key.min && v <= key.max) {
         return v;
     }
@@ -141,23 +141,23 @@ long long in_range(const KeySpec &key, long long v) {
                                                  " and " + std::to_string(key.max));
 }
 
-void store(const KeySpec &key, std::string &field, const RawValue &v) {
+void store(const KeySpec& key, std::string& field, const RawValue& v) {
     field = expect<std::string>(key, v, "a string");
 }
-void store(const KeySpec &key, int &field, const RawValue &v) {
+void store(const KeySpec& key, int& field, const RawValue& v) {
     field = static_cast<int>(in_range(key, expect<long long>(key, v, "an integer")));
 }
-void store(const KeySpec &key, std::size_t &field, const RawValue &v) {
+void store(const KeySpec& key, std::size_t& field, const RawValue& v) {
     field = static_cast<std::size_t>(in_range(key, expect<long long>(key, v, "an integer")));
 }
-void store(const KeySpec &key, bool &field, const RawValue &v) {
+void store(const KeySpec& key, bool& field, const RawValue& v) {
     field = expect<bool>(key, v, "a boolean");
 }
-void store(const KeySpec &key, std::vector<std::string> &field, const RawValue &v) {
+void store(const KeySpec& key, std::vector<std::string>& field, const RawValue& v) {
     field = expect<std::vector<std::string>>(key, v, "an array of strings");
 }
-void store(const KeySpec &key, AuthMode &field, const RawValue &v) {
-    const std::string &s = expect<std::string>(key, v, "\"jwt\" or \"none\"");
+void store(const KeySpec& key, AuthMode& field, const RawValue& v) {
+    const std::string& s = expect<std::string>(key, v, "\"jwt\" or \"none\"");
     if (s != "jwt" && s != "none") {
         throw ConfigError(std::string(key.path), "must be \"jwt\" or \"none\"");
     }
@@ -173,7 +173,7 @@ std::string trim(std::string_view s) {
 }
 
 // Empty items are skipped so that "br," or "" read naturally.
-std::vector<std::string> split_list(const std::string &text) {
+std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> items;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -187,9 +187,9 @@ std::vector<std::string> split_list(const std::string &text) {
     return items;
 }
 
-RawValue parse_integer(const KeySpec &key, const std::string &text) {
+RawValue parse_integer(const KeySpec& key, const std::string& text) {
     long long v = 0;
-    const char *end = text.data() + text.size();
+    const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, v);
     if (text.empty() || ec != std::errc() || ptr != end) {
         throw ConfigError(std::string(key.path), "must be an integer");
@@ -197,7 +197,7 @@ RawValue parse_integer(const KeySpec &key, const std::string &text) {
     return v;
 }
 
-RawValue parse_bool(const KeySpec &key, std::string text) {
+RawValue parse_bool(const KeySpec& key, std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (text == "true" || text == "1" || text == "yes" || text == "on") {
@@ -210,25 +210,25 @@ RawValue parse_bool(const KeySpec &key, std::string text) {
 }
 
 struct TextParser {
-    const KeySpec &key;
-    const std::string &text;
-    RawValue operator()(std::string *) const { return text; }
-    RawValue operator()(AuthMode *) const { return text; }
-    RawValue operator()(int *) const { return parse_integer(key, text); }
-    RawValue operator()(std::size_t *) const { return parse_integer(key, text); }
-    RawValue operator()(bool *) const { return parse_bool(key, text); }
-    RawValue operator()(std::vector<std::string> *) const { return split_list(text); }
+    const KeySpec& key;
+    const std::string& text;
+    RawValue operator()(std::string*) const { return text; }
+    RawValue operator()(AuthMode*) const { return text; }
+    RawValue operator()(int*) const { return parse_integer(key, text); }
+    RawValue operator()(std::size_t*) const { return parse_integer(key, text); }
+    RawValue operator()(bool*) const { return parse_bool(key, text); }
+    RawValue operator()(std::vector<std::string>*) const { return split_list(text); }
 };
 
 struct Formatter {
-    std::string operator()(const std::string *v) const { return *v; }
-    std::string operator()(const int *v) const { return std::to_string(*v); }
-    std::string operator()(const std::size_t *v) const { return std::to_string(*v); }
-    std::string operator()(const bool *v) const { return *v ? "true" : "false"; }
-    std::string operator()(const AuthMode *v) const { return *v == AuthMode::Jwt ? "jwt" : "none"; }
-    std::string operator()(const std::vector<std::string> *v) const {
+    std::string operator()(const std::string* v) const { return *v; }
+    std::string operator()(const int* v) const { return std::to_string(*v); }
+    std::string operator()(const std::size_t* v) const { return std::to_string(*v); }
+    std::string operator()(const bool* v) const { return *v ? "true" : "false"; }
+    std::string operator()(const AuthMode* v) const { return *v == AuthMode::Jwt ? "jwt" : "none"; }
+    std::string operator()(const std::vector<std::string>* v) const {
         std::string out;
-        for (const auto &item : *v) {
+        for (const auto& item : *v) {
             out += (out.empty() ? "" : ",") + item;
         }
         return out;
@@ -241,13 +241,13 @@ std::span<const KeySpec> key_table() {
     return kKeys;
 }
 
-const KeySpec *find_key(std::string_view path) {
+const KeySpec* find_key(std::string_view path) {
     const auto it = std::find_if(std::begin(kKeys), std::end(kKeys),
-                                 [&](const KeySpec &k) { return k.path == path; });
+                                 [&](const KeySpec& k) { return k.path == path; });
     return it == std::end(kKeys) ? nullptr : &*it;
 }
 
-std::string env_name(const KeySpec &key) {
+std::string env_name(const KeySpec& key) {
     std::string name = "DELTACAST_";
     for (const char c : key.path) {
         name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -255,16 +255,16 @@ std::string env_name(const KeySpec &key) {
     return name;
 }
 
-RawValue parse_text(const KeySpec &key, const std::string &text) {
+RawValue parse_text(const KeySpec& key, const std::string& text) {
     Config scratch; // only the pointer's type matters here
     return std::visit(TextParser{key, text}, key.field(scratch));
 }
 
-void assign(Config &config, const KeySpec &key, const RawValue &value) {
-    std::visit([&](auto *field) { store(key, *field, value); }, key.field(config));
+void assign(Config& config, const KeySpec& key, const RawValue& value) {
+    std::visit([&](auto* field) { store(key, *field, value); }, key.field(config));
 }
 
-std::string format_value(Config &config, const KeySpec &key) {
+std::string format_value(Config& config, const KeySpec& key) {
     return std::visit(Formatter{}, key.field(config));
 }
 

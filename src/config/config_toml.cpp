@@ -13,16 +13,16 @@ namespace {
 // std::map keeps tables in key order, so the first unknown key reported is deterministic.
 using TomlValue = toml::basic_value<toml::discard_comments, std::map, std::vector>;
 
-TomlValue parse_document(const std::string &text, const std::string &source_name) {
+TomlValue parse_document(const std::string& text, const std::string& source_name) {
     std::istringstream in(text);
     try {
         return toml::parse<toml::discard_comments, std::map, std::vector>(in, source_name);
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         throw ConfigError(source_name, std::string("invalid TOML: ") + e.what());
     }
 }
 
-RawValue to_raw(const TomlValue &v) {
+RawValue to_raw(const TomlValue& v) {
     if (v.is_string()) {
         return v.as_string().str;
     }
@@ -34,7 +34,7 @@ RawValue to_raw(const TomlValue &v) {
     }
     if (v.is_array()) {
         std::vector<std::string> items;
-        for (const auto &item : v.as_array()) {
+        for (const auto& item : v.as_array()) {
             if (!item.is_string()) {
                 return std::monostate{};
             }
@@ -46,42 +46,42 @@ RawValue to_raw(const TomlValue &v) {
 }
 
 // "topics.chat" + "mode" -> "topics.chat.mode": the key path used in errors.
-std::string child(const std::string &parent, const std::string &name) {
+std::string child(const std::string& parent, const std::string& name) {
     std::string path = parent;
     path += '.';
     path += name;
     return path;
 }
 
-const std::string &want_string(const std::string &path, const TomlValue &v) {
+const std::string& want_string(const std::string& path, const TomlValue& v) {
     if (!v.is_string()) {
         throw ConfigError(path, "must be a string");
     }
     return v.as_string().str;
 }
 
-const TomlValue::table_type &want_table(const std::string &path, const TomlValue &v) {
+const TomlValue::table_type& want_table(const std::string& path, const TomlValue& v) {
     if (!v.is_table()) {
         throw ConfigError(path, "must be a table");
     }
     return v.as_table();
 }
 
-IdType want_id_type(const std::string &path, const TomlValue &v) {
+IdType want_id_type(const std::string& path, const TomlValue& v) {
     if (const auto t = parse_id_type(want_string(path, v))) {
         return *t;
     }
     throw ConfigError(path, "must be \"bigint\", \"uuid\" or \"text\"");
 }
 
-EntityConfig parse_entity(const std::string &at, const TomlValue &body) {
+EntityConfig parse_entity(const std::string& at, const TomlValue& body) {
     static const std::map<std::string, std::string EntityConfig::*> strings = {
         {"name", &EntityConfig::name},         {"ids_key", &EntityConfig::ids_key},
         {"id_field", &EntityConfig::id_field}, {"query", &EntityConfig::query},
         {"snapshot", &EntityConfig::snapshot},
     };
     EntityConfig entity;
-    for (const auto &[name, value] : want_table(at, body)) {
+    for (const auto& [name, value] : want_table(at, body)) {
         const std::string path = child(at, name);
         if (name == "id_type") {
             entity.id_type = want_id_type(path, value);
@@ -94,33 +94,33 @@ EntityConfig parse_entity(const std::string &at, const TomlValue &body) {
     return entity;
 }
 
-std::vector<EntityConfig> parse_entities(const std::string &at, const TomlValue &v) {
+std::vector<EntityConfig> parse_entities(const std::string& at, const TomlValue& v) {
     if (!v.is_array()) {
         throw ConfigError(at, "must be an array of tables ([[" + at + "]])");
     }
     std::vector<EntityConfig> entities;
-    for (const auto &item : v.as_array()) {
+    for (const auto& item : v.as_array()) {
         entities.push_back(parse_entity(at + "[" + std::to_string(entities.size()) + "]", item));
     }
     return entities;
 }
 
-TopicMode want_mode(const std::string &path, const TomlValue &v) {
-    const std::string &mode = want_string(path, v);
+TopicMode want_mode(const std::string& path, const TomlValue& v) {
+    const std::string& mode = want_string(path, v);
     if (mode != "entity" && mode != "poke") {
         throw ConfigError(path, "must be \"entity\" or \"poke\"");
     }
     return mode == "entity" ? TopicMode::Entity : TopicMode::Poke;
 }
 
-bool want_bool(const std::string &path, const TomlValue &v) {
+bool want_bool(const std::string& path, const TomlValue& v) {
     if (!v.is_boolean()) {
         throw ConfigError(path, "must be true or false");
     }
     return v.as_boolean();
 }
 
-int want_int(const std::string &path, const TomlValue &v, long long min, long long max) {
+int want_int(const std::string& path, const TomlValue& v, long long min, long long max) {
     if (!v.is_integer() || v.as_integer() < min || v.as_integer() > max) {
         throw ConfigError(path, "must be an integer between " + std::to_string(min) + " and " +
                                     std::to_string(max));
@@ -128,20 +128,20 @@ int want_int(const std::string &path, const TomlValue &v, long long min, long lo
     return static_cast<int>(v.as_integer());
 }
 
-std::vector<std::string> want_strings(const std::string &path, const TomlValue &v) {
+std::vector<std::string> want_strings(const std::string& path, const TomlValue& v) {
     if (!v.is_array()) {
         throw ConfigError(path, "must be an array of strings");
     }
     std::vector<std::string> out;
-    for (const auto &item : v.as_array()) {
+    for (const auto& item : v.as_array()) {
         out.push_back(want_string(path, item));
     }
     return out;
 }
 
 // The live-room keys of a topic kind (SPEC §8); false for any other key.
-bool parse_room_key(TopicKindConfig &topic, const std::string &name, const std::string &path,
-                    const TomlValue &v) {
+bool parse_room_key(TopicKindConfig& topic, const std::string& name, const std::string& path,
+                    const TomlValue& v) {
     if (name == "presence") {
         topic.presence = want_bool(path, v);
     } else if (name == "presence_meta_claims") {
@@ -163,11 +163,11 @@ bool parse_room_key(TopicKindConfig &topic, const std::string &name, const std::
     return true;
 }
 
-TopicKindConfig parse_topic(const std::string &kind, const TomlValue &body) {
+TopicKindConfig parse_topic(const std::string& kind, const TomlValue& body) {
     const std::string at = "topics." + kind;
     TopicKindConfig topic;
     topic.kind = kind;
-    for (const auto &[name, value] : want_table(at, body)) {
+    for (const auto& [name, value] : want_table(at, body)) {
         const std::string path = child(at, name);
         if (name == "mode") {
             topic.mode = want_mode(path, value);
@@ -184,17 +184,17 @@ TopicKindConfig parse_topic(const std::string &kind, const TomlValue &body) {
     return topic;
 }
 
-void apply_topics(Config &config, const TomlValue &topics) {
-    for (const auto &[kind, body] : want_table("topics", topics)) {
+void apply_topics(Config& config, const TomlValue& topics) {
+    for (const auto& [kind, body] : want_table("topics", topics)) {
         TopicKindConfig topic = parse_topic(kind, body);
         validate_topic(topic);
         config.topics[kind] = std::move(topic);
     }
 }
 
-bool is_section(const std::string &name) {
+bool is_section(const std::string& name) {
     const std::string prefix = name + ".";
-    for (const KeySpec &key : key_table()) {
+    for (const KeySpec& key : key_table()) {
         if (key.path.starts_with(prefix)) {
             return true;
         }
@@ -202,10 +202,10 @@ bool is_section(const std::string &name) {
     return false;
 }
 
-void apply_section(Config &config, const std::string &section, const TomlValue &body) {
-    for (const auto &[name, value] : want_table(section, body)) {
+void apply_section(Config& config, const std::string& section, const TomlValue& body) {
+    for (const auto& [name, value] : want_table(section, body)) {
         const std::string path = child(section, name);
-        const KeySpec *key = find_key(path);
+        const KeySpec* key = find_key(path);
         if (key == nullptr && path == "auth.jwt_secret") {
             throw ConfigError(path, "not a file setting: the secret is read from the "
                                     "environment variable named by auth.jwt_secret_env");
@@ -219,9 +219,9 @@ void apply_section(Config &config, const std::string &section, const TomlValue &
 
 } // namespace
 
-void apply_toml(Config &config, const std::string &toml_text, const std::string &source_name) {
+void apply_toml(Config& config, const std::string& toml_text, const std::string& source_name) {
     const TomlValue root = parse_document(toml_text, source_name);
-    for (const auto &[section, body] : root.as_table()) {
+    for (const auto& [section, body] : root.as_table()) {
         if (section == "topics") {
             apply_topics(config, body);
         } else if (is_section(section)) {

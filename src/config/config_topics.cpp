@@ -9,7 +9,7 @@ namespace deltacast::config_detail {
 namespace {
 
 // [a-z][a-z0-9_]{0,30}: short enough for Postgres' 63-byte channel names, safe in URLs.
-bool is_kind_name(const std::string &kind) {
+bool is_kind_name(const std::string& kind) {
     if (kind.empty() || kind.size() > 31 || kind[0] < 'a' || kind[0] > 'z') {
         return false;
     }
@@ -31,7 +31,7 @@ bool is_blank(std::string_view s) {
 }
 
 // "$1" but not "$10": the parameter must really be used.
-bool uses_param(const std::string &sql, char digit) {
+bool uses_param(const std::string& sql, char digit) {
     for (auto pos = sql.find('$'); pos != std::string::npos; pos = sql.find('$', pos + 1)) {
         const bool next_is_digit =
             pos + 2 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[pos + 2]));
@@ -42,7 +42,7 @@ bool uses_param(const std::string &sql, char digit) {
     return false;
 }
 
-void validate_access(const std::string &at, const std::string &access) {
+void validate_access(const std::string& at, const std::string& access) {
     const std::string path = at + ".access";
     std::string_view rest;
     if (access.empty()) {
@@ -60,14 +60,14 @@ void validate_access(const std::string &at, const std::string &access) {
     }
 }
 
-void require(const std::string &path, const std::string &value, const char *what) {
+void require(const std::string& path, const std::string& value, const char* what) {
     if (is_blank(value)) {
         throw ConfigError(path, std::string("is required: ") + what);
     }
 }
 
-void validate_entity(const std::string &at, const EntityConfig &e, std::set<std::string> &names,
-                     std::set<std::string> &ids_keys) {
+void validate_entity(const std::string& at, const EntityConfig& e, std::set<std::string>& names,
+                     std::set<std::string>& ids_keys) {
     require(at + ".name", e.name, "the entity name sent in events");
     require(at + ".ids_key", e.ids_key, "the payload key of this entity's id array");
     require(at + ".id_field", e.id_field, "the row field holding the id");
@@ -91,13 +91,13 @@ void validate_entity(const std::string &at, const EntityConfig &e, std::set<std:
 
 } // namespace
 
-void validate_topic(const TopicKindConfig &topic) {
+void validate_topic(const TopicKindConfig& topic) {
     const std::string at = "topics." + topic.kind;
     if (!is_kind_name(topic.kind)) {
         throw ConfigError(at, "kind must match [a-z][a-z0-9_]{0,30}");
     }
     validate_access(at, topic.access);
-    for (const auto &claim : topic.presence_meta_claims) {
+    for (const auto& claim : topic.presence_meta_claims) {
         if (is_blank(claim)) {
             throw ConfigError(at + ".presence_meta_claims", "claim names must not be empty");
         }

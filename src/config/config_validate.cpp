@@ -17,7 +17,7 @@
 namespace deltacast {
 namespace {
 
-std::optional<unsigned short> parse_port(const std::string &text) {
+std::optional<unsigned short> parse_port(const std::string& text) {
     if (text.empty() || text.size() > 5 ||
         !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
         return std::nullopt;
@@ -31,7 +31,7 @@ std::optional<unsigned short> parse_port(const std::string &text) {
 
 } // namespace
 
-std::optional<ListenAddress> parse_listen_address(const std::string &listen) {
+std::optional<ListenAddress> parse_listen_address(const std::string& listen) {
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) {
         return std::nullopt;
@@ -61,21 +61,21 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
-bool is_token(const std::string &s) {
+bool is_token(const std::string& s) {
     static const std::string separators = "()<>@,;:\\\"/[]?={}";
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
         return c > 0x20 && c < 0x7f && separators.find(static_cast<char>(c)) == std::string::npos;
     });
 }
 
-bool is_env_name(const std::string &s) {
+bool is_env_name(const std::string& s) {
     return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
            std::all_of(s.begin(), s.end(),
                        [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
 // "http://localhost:5173" is what a browser sends in Origin: no path, no trailing slash.
-bool is_origin(const std::string &s) {
+bool is_origin(const std::string& s) {
     std::string_view rest = s;
     if (rest.starts_with("https://")) {
         rest.remove_prefix(8);
@@ -89,7 +89,7 @@ bool is_origin(const std::string &s) {
     });
 }
 
-void validate_server(const ServerConfig &server) {
+void validate_server(const ServerConfig& server) {
     if (!parse_listen_address(server.listen)) {
         throw ConfigError("server.listen",
                           "must be host:port with an IPv4 address, localhost or [IPv6] "
@@ -105,7 +105,7 @@ void validate_server(const ServerConfig &server) {
     }
 }
 
-void validate_postgres(const PostgresConfig &pg) {
+void validate_postgres(const PostgresConfig& pg) {
     // Postgres caps channel names at 63 bytes; the prefix must leave room for kind and id.
     const bool printable = std::all_of(pg.channel_prefix.begin(), pg.channel_prefix.end(),
                                        [](unsigned char c) { return c > 0x20 && c < 0x7f; });
@@ -119,9 +119,9 @@ void validate_postgres(const PostgresConfig &pg) {
     }
 }
 
-void validate_fanout(const FanoutConfig &fanout) {
+void validate_fanout(const FanoutConfig& fanout) {
     std::set<std::string> seen;
-    for (const auto &encoding : fanout.compression) {
+    for (const auto& encoding : fanout.compression) {
         if (encoding != "zstd" && encoding != "br" && encoding != "gzip") {
             throw ConfigError("fanout.compression", "entries must be \"zstd\", \"br\" or \"gzip\"");
         }
@@ -131,7 +131,7 @@ void validate_fanout(const FanoutConfig &fanout) {
     }
 }
 
-void validate_log(const LogConfig &log) {
+void validate_log(const LogConfig& log) {
     static const std::array<std::string_view, 9> levels = {
         "trace", "debug", "info", "warn", "warning", "error", "err", "critical", "off"};
     if (std::find(levels.begin(), levels.end(), log.level) == levels.end()) {
@@ -139,13 +139,13 @@ void validate_log(const LogConfig &log) {
     }
 }
 
-void resolve_postgres(PostgresConfig &pg, const Env &env) {
+void resolve_postgres(PostgresConfig& pg, const Env& env) {
     if (const auto it = env.find("DATABASE_URL"); pg.conninfo.empty() && it != env.end()) {
         pg.conninfo = it->second;
     }
 }
 
-std::string read_public_key(const std::string &path) {
+std::string read_public_key(const std::string& path) {
     const auto pem = read_file(path);
     if (!pem) {
         throw ConfigError("auth.jwt_public_key_file", "cannot read file '" + path + "'");
@@ -156,7 +156,7 @@ std::string read_public_key(const std::string &path) {
     return *pem;
 }
 
-void resolve_auth(AuthConfig &auth, const Env &env) {
+void resolve_auth(AuthConfig& auth, const Env& env) {
     if (!is_token(auth.cookie)) {
         throw ConfigError("auth.cookie",
                           "must be a cookie name (letters, digits, -_.!#$%&'*+^`|~)");
@@ -184,7 +184,7 @@ void resolve_auth(AuthConfig &auth, const Env &env) {
 
 } // namespace
 
-std::optional<std::string> read_file(const std::string &path) {
+std::optional<std::string> read_file(const std::string& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
         return std::nullopt;
@@ -201,7 +201,7 @@ std::optional<std::string> read_file(const std::string &path) {
     return out.str();
 }
 
-void finalize(Config &config, const Env &env) {
+void finalize(Config& config, const Env& env) {
     validate_server(config.server);
     validate_postgres(config.postgres);
     validate_fanout(config.fanout);

@@ -60,12 +60,11 @@ wire::FramePtr resync_frame(const std::string& topic, const std::string& reason)
     return frame;
 }
 
-}  // namespace
+} // namespace
 
 DeltaEngine::DeltaEngine(RowFetcher& fetcher, FramePublisher& publisher, TopicCoverage& coverage,
                          wire::EventIds& ids, Metrics& metrics)
-    : fetcher_(fetcher), publisher_(publisher), coverage_(coverage), ids_(ids),
-      metrics_(metrics) {}
+    : fetcher_(fetcher), publisher_(publisher), coverage_(coverage), ids_(ids), metrics_(metrics) {}
 
 void DeltaEngine::on_window(topics::WindowBatch batch) {
     if (batch.topic.is_poke()) {
@@ -144,7 +143,7 @@ wire::FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Result
         if (batch.ids[e].empty() || !results[e]) {
             continue;
         }
-        std::vector<std::string_view> rows;  // views: the row JSON is copied once, into the frame
+        std::vector<std::string_view> rows; // views: the row JSON is copied once, into the frame
         std::unordered_set<std::string_view> found;
         for (const Row& row : *results[e]) {
             rows.push_back(row.json);
@@ -158,11 +157,11 @@ wire::FramePtr DeltaEngine::build(const topics::WindowBatch& batch, const Result
         }
         if (!rows.empty()) {
             wire::append_upsert(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, rows,
-                          false);
+                                false);
         }
         if (!missing.empty()) {
-            wire::append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name, missing,
-                          entities[e].id_type);
+            wire::append_delete(frame->bytes, ids_.next(), batch.topic.key, entities[e].name,
+                                missing, entities[e].id_type);
         }
     }
     if (ids_.last() > before) {
@@ -204,11 +203,11 @@ void DeltaEngine::snapshot(const topics::Topic& topic, std::function<void(wire::
                     rows.push_back(row.json);
                 }
                 wire::append_upsert(frame->bytes, "", topic.key, topic.kind->entities[e].name, rows,
-                              true);
+                                    true);
             }
             metrics_.snapshots.fetch_add(1, std::memory_order_relaxed);
             done(std::move(frame));
         });
 }
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

@@ -11,8 +11,8 @@
 
 #include "delta/frame_publisher.hpp"
 #include "delta/row_fetcher.hpp"
-#include "wire/event_ids.hpp"
 #include "topics/window_sink.hpp"
+#include "wire/event_ids.hpp"
 
 #include <functional>
 #include <optional>
@@ -45,7 +45,7 @@ private:
     void run(topics::WindowBatch batch);
     void finish(const std::string& key);
     wire::FramePtr build(const topics::WindowBatch& batch,
-                   const std::vector<std::optional<std::vector<Row>>>& results);
+                         const std::vector<std::optional<std::vector<Row>>>& results);
 
     RowFetcher& fetcher_;
     FramePublisher& publisher_;
@@ -55,4 +55,4 @@ private:
     std::unordered_map<std::string, std::optional<topics::WindowBatch>> in_flight_;
 };
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

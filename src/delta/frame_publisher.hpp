@@ -28,4 +28,4 @@ public:
     virtual void topic_dropped(const std::string& topic) = 0;
 };
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

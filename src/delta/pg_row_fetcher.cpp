@@ -26,7 +26,7 @@ void collect(pg::QueryOutcome outcome, const RowsDone& done) {
     done(std::move(rows));
 }
 
-}  // namespace
+} // namespace
 
 PgRowFetcher::PgRowFetcher(const Config& config, pg::QueryPool& pool) : pool_(pool) {
     for (const auto& [kind, topic] : config.topics) {
@@ -35,9 +35,8 @@ PgRowFetcher::PgRowFetcher(const Config& config, pg::QueryPool& pool) : pool_(po
             // only passed to queries that mention it.
             Statements s;
             s.uses_topic_id = entity.query.find("$2") != std::string::npos;
-            s.fetch = std::string("SELECT q.j::text, q.j ->> ") +
-                      (s.uses_topic_id ? "$3" : "$2") + "::text FROM (" + entity.query +
-                      ") AS q(j)";
+            s.fetch = std::string("SELECT q.j::text, q.j ->> ") + (s.uses_topic_id ? "$3" : "$2") +
+                      "::text FROM (" + entity.query + ") AS q(j)";
             if (!entity.snapshot.empty()) {
                 s.snapshot =
                     "SELECT q.j::text, q.j ->> $2::text FROM (" + entity.snapshot + ") AS q(j)";
@@ -77,18 +76,16 @@ void PgRowFetcher::fetch(const EntityConfig& entity, const std::string& topic_id
         params.emplace_back(topic_id);
     }
     params.emplace_back(entity.id_field);
-    pool_.run(s.fetch, std::move(params),
-              [done = std::move(done)](pg::QueryOutcome outcome) {
-                  collect(std::move(outcome), done);
-              });
+    pool_.run(s.fetch, std::move(params), [done = std::move(done)](pg::QueryOutcome outcome) {
+        collect(std::move(outcome), done);
+    });
 }
 
 void PgRowFetcher::snapshot(const EntityConfig& entity, const std::string& topic_id,
                             RowsDone done) {
-    pool_.run(sql_.at(&entity).snapshot, {topic_id, entity.id_field},
-              [done = std::move(done)](pg::QueryOutcome outcome) {
-                  collect(std::move(outcome), done);
-              });
+    pool_.run(
+        sql_.at(&entity).snapshot, {topic_id, entity.id_field},
+        [done = std::move(done)](pg::QueryOutcome outcome) { collect(std::move(outcome), done); });
 }
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

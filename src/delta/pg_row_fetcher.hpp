@@ -22,8 +22,7 @@ public:
 
     void fetch(const EntityConfig& entity, const std::string& topic_id,
                const std::vector<std::string>& ids, RowsDone done) override;
-    void snapshot(const EntityConfig& entity, const std::string& topic_id,
-                  RowsDone done) override;
+    void snapshot(const EntityConfig& entity, const std::string& topic_id, RowsDone done) override;
 
     /// `{1,2}` / `{"a","b"}`: a Postgres array literal for ids (quoted unless bigint).
     static std::string array_literal(const std::vector<std::string>& ids, IdType type);
@@ -38,4 +37,4 @@ private:
     std::unordered_map<const EntityConfig*, Statements> sql_;
 };
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

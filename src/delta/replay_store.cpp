@@ -4,7 +4,8 @@
 
 namespace deltacast::delta {
 
-ReplayStore::ReplayStore(const ReplayConfig& config, FramePublisher& next, const wire::EventIds& ids)
+ReplayStore::ReplayStore(const ReplayConfig& config, FramePublisher& next,
+                         const wire::EventIds& ids)
     : config_(config), next_(next), ids_(ids) {}
 
 void ReplayStore::topic_listening(const std::string& topic) {
@@ -36,7 +37,7 @@ void ReplayStore::publish(wire::FramePtr frame) {
             ring.entries.push_back(Entry{frame, Clock::now()});
             evict(ring, Clock::now());
         } else {
-            ring.covered_after = frame->last_seq;  // replay disabled: nothing is retained
+            ring.covered_after = frame->last_seq; // replay disabled: nothing is retained
         }
     }
     next_.publish(std::move(frame));
@@ -71,11 +72,10 @@ ReplayStore::Replay ReplayStore::replay_after(std::uint64_t seq,
             continue;
         }
         // A frame the client saw only part of (cut mid-frame) cannot be replayed exactly.
-        const bool straddles = std::any_of(ring.entries.begin(), ring.entries.end(),
-                                           [seq](const Entry& entry) {
-                                               return entry.frame->first_seq <= seq &&
-                                                      seq < entry.frame->last_seq;
-                                           });
+        const bool straddles =
+            std::any_of(ring.entries.begin(), ring.entries.end(), [seq](const Entry& entry) {
+                return entry.frame->first_seq <= seq && seq < entry.frame->last_seq;
+            });
         if (straddles) {
             replay.uncovered.push_back(topic);
             continue;
@@ -87,7 +87,9 @@ ReplayStore::Replay ReplayStore::replay_after(std::uint64_t seq,
         }
     }
     std::sort(replay.frames.begin(), replay.frames.end(),
-              [](const wire::FramePtr& a, const wire::FramePtr& b) { return a->first_seq < b->first_seq; });
+              [](const wire::FramePtr& a, const wire::FramePtr& b) {
+                  return a->first_seq < b->first_seq;
+              });
     return replay;
 }
 
@@ -96,4 +98,4 @@ std::size_t ReplayStore::retained_bytes(const std::string& topic) const {
     return it == rings_.end() ? 0 : it->second.bytes;
 }
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

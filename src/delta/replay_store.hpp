@@ -38,8 +38,8 @@ public:
     void topic_dropped(const std::string& topic) override;
 
     struct Replay {
-        std::vector<wire::FramePtr> frames;        // in seq order, across topics
-        std::vector<std::string> uncovered;  // topics that need a resync instead
+        std::vector<wire::FramePtr> frames; // in seq order, across topics
+        std::vector<std::string> uncovered; // topics that need a resync instead
     };
     /// The retained frames after `seq` for `topics`; `now` is for the age bound.
     Replay replay_after(std::uint64_t seq, const std::vector<std::string>& topics,
@@ -55,7 +55,7 @@ private:
     struct Ring {
         std::deque<Entry> entries;
         std::size_t bytes = 0;
-        std::uint64_t covered_after = 0;  // frames with seq > this are all here or evicted
+        std::uint64_t covered_after = 0; // frames with seq > this are all here or evicted
     };
     void evict(Ring& ring, Clock::time_point now);
 
@@ -65,4 +65,4 @@ private:
     std::unordered_map<std::string, Ring> rings_;
 };
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

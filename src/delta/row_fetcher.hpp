@@ -14,10 +14,10 @@
 namespace deltacast::delta {
 
 struct Row {
-    std::string id;    // the row's id field, as text (matches canonical signal ids)
-    std::string json;  // the row as Postgres rendered it (to_jsonb(...)::text)
+    std::string id;   // the row's id field, as text (matches canonical signal ids)
+    std::string json; // the row as Postgres rendered it (to_jsonb(...)::text)
 };
-using RowsDone = std::function<void(std::optional<std::vector<Row>>)>;  // nullopt = failed
+using RowsDone = std::function<void(std::optional<std::vector<Row>>)>; // nullopt = failed
 
 class RowFetcher {
 public:
@@ -30,4 +30,4 @@ public:
                           RowsDone done) = 0;
 };
 
-}  // namespace deltacast::delta
+} // namespace deltacast::delta

@@ -14,10 +14,13 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 }
 
-ListenConnection::ListenConnection(asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics)
+ListenConnection::ListenConnection(asio::any_io_executor core, const PostgresConfig& config,
+                                   Metrics& metrics)
     : core_(core), config_(config), metrics_(metrics), retry_(core) {}
 
-ListenConnection::~ListenConnection() { stop(); }
+ListenConnection::~ListenConnection() {
+    stop();
+}
 
 void ListenConnection::start() {
     stopped_ = false;
@@ -174,8 +177,8 @@ void ListenConnection::pump() {
                  });
 }
 
-void ListenConnection::finish_batch(const std::shared_ptr<pg::PgConnection>& conn, std::vector<Op> ops,
-                            const pg::QueryOutcome& outcome) {
+void ListenConnection::finish_batch(const std::shared_ptr<pg::PgConnection>& conn,
+                                    std::vector<Op> ops, const pg::QueryOutcome& outcome) {
     batch_in_flight_ = false;
     const bool ok = outcome.ok() && conn == conn_ && ready_;
     for (auto& op : ops) {
@@ -216,4 +219,4 @@ void ListenConnection::listening_channels(
                  });
 }
 
-}  // namespace deltacast::listen
+} // namespace deltacast::listen

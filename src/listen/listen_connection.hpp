@@ -1,11 +1,11 @@
 #pragma once
 // ListenConnection: the one Postgres connection (application_name `deltacast/listen`) that
-// LISTENs to exactly the channels TopicManager wants, and hands it every notification. LISTEN/UNLISTEN requests are batched into one
-// multi-statement round trip while the previous one is in flight; channel names are quoted with
-// PQescapeIdentifier. On a lost connection it reconnects with capped, jittered backoff,
-// re-LISTENs every wanted channel, and only then reports on_resubscribed() (so subscribers are
-// told to resync once a refetch can no longer miss anything). Not to be confused with
-// sse::HttpListener, the TCP acceptor.
+// LISTENs to exactly the channels TopicManager wants, and hands it every notification.
+// LISTEN/UNLISTEN requests are batched into one multi-statement round trip while the previous one
+// is in flight; channel names are quoted with PQescapeIdentifier. On a lost connection it
+// reconnects with capped, jittered backoff, re-LISTENs every wanted channel, and only then reports
+// on_resubscribed() (so subscribers are told to resync once a refetch can no longer miss anything).
+// Not to be confused with sse::HttpListener, the TCP acceptor.
 //
 // Threading: core strand only, like its handler (called from this object's own completion
 // handlers, never from within listen() or unlisten()). `ready()` alone may be read from any thread
@@ -29,7 +29,7 @@
 namespace deltacast {
 struct Metrics;
 struct PostgresConfig;
-}  // namespace deltacast
+} // namespace deltacast
 
 namespace deltacast::listen {
 
@@ -90,4 +90,4 @@ private:
     int attempt_ = 0;
 };
 
-}  // namespace deltacast::listen
+} // namespace deltacast::listen

@@ -17,7 +17,7 @@ std::string trim_error(const char* message) {
     return s;
 }
 
-}  // namespace
+} // namespace
 
 PgConnection::PgConnection(asio::any_io_executor executor, std::string conninfo,
                            std::string application_name, bool prepare_statements)
@@ -38,11 +38,16 @@ void PgConnection::connect(std::chrono::milliseconds timeout, ConnectHandler don
     connect_done_ = std::move(done);
     // Keywords before "dbname" are defaults the conninfo may override; application_name after
     // it always wins, so operators can find our connections in pg_stat_activity.
-    const std::array<const char*, 8> keys = {"keepalives", "keepalives_idle",
-                                             "keepalives_interval", "keepalives_count",
-                                             "dbname", "application_name", nullptr, nullptr};
-    const std::array<const char*, 8> values = {"1", "10", "5", "3", conninfo_.c_str(),
-                                               application_name_.c_str(), nullptr, nullptr};
+    const std::array<const char*, 8> keys = {"keepalives",
+                                             "keepalives_idle",
+                                             "keepalives_interval",
+                                             "keepalives_count",
+                                             "dbname",
+                                             "application_name",
+                                             nullptr,
+                                             nullptr};
+    const std::array<const char*, 8> values = {
+        "1", "10", "5", "3", conninfo_.c_str(), application_name_.c_str(), nullptr, nullptr};
     conn_ = PQconnectStartParams(keys.data(), values.data(), 1);
     if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
         finish_connect(conn_ ? trim_error(PQerrorMessage(conn_)) : "out of memory");
@@ -54,7 +59,7 @@ void PgConnection::connect(std::chrono::milliseconds timeout, ConnectHandler don
             self->finish_connect("connection timed out");
         }
     });
-    wait_connect(true);  // libpq: start as if PQconnectPoll had returned PGRES_POLLING_WRITING
+    wait_connect(true); // libpq: start as if PQconnectPoll had returned PGRES_POLLING_WRITING
 }
 
 bool PgConnection::sync_descriptor() {
@@ -164,11 +169,11 @@ void PgConnection::start_next_job() {
         // First use on this connection: prepare it (one extra round trip, once); the job runs
         // when the prepare's result arrives (collect_results).
         job.preparing = true;
-        sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(),
-                             n, nullptr);
+        sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(), n,
+                             nullptr);
     } else {
-        sent = PQsendQueryPrepared(conn_, it->second.c_str(), n, values().data(), nullptr,
-                                   nullptr, 0);
+        sent =
+            PQsendQueryPrepared(conn_, it->second.c_str(), n, values().data(), nullptr, nullptr, 0);
     }
     if (sent == 0) {
         fail(trim_error(PQerrorMessage(conn_)));
@@ -248,14 +253,14 @@ void PgConnection::collect_results() {
                 job.preparing = false;
                 statements_.emplace(job.sql, statement_name(statements_.size()));
                 current_ = QueryOutcome{};
-                start_next_job();  // now runs the prepared statement
+                start_next_job(); // now runs the prepared statement
                 continue;
             }
             Job job = std::move(jobs_.front());
             jobs_.pop_front();
             QueryOutcome outcome = std::move(current_);
             current_ = QueryOutcome{};
-            job.done(std::move(outcome));  // may queue the next query or close us
+            job.done(std::move(outcome)); // may queue the next query or close us
             if (conn_ != nullptr) {
                 start_next_job();
             }
@@ -319,4 +324,4 @@ std::string PgConnection::escape_identifier(std::string_view name) const {
     return out;
 }
 
-}  // namespace deltacast::pg
+} // namespace deltacast::pg

@@ -38,7 +38,7 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 /// string), or the error text of the first failing one.
 struct QueryOutcome {
     std::vector<ResultPtr> results;
-    std::string error;  // empty on success
+    std::string error; // empty on success
     bool ok() const { return error.empty(); }
 };
 
@@ -81,7 +81,7 @@ private:
         std::string sql;
         Params params;
         QueryHandler done;
-        bool preparing = false;  // its PQsendPrepare is in flight
+        bool preparing = false; // its PQsendPrepare is in flight
     };
     static std::string statement_name(std::size_t index);
 
@@ -119,4 +119,4 @@ private:
     LostHandler lost_handler_;
 };
 
-}  // namespace deltacast::pg
+} // namespace deltacast::pg

@@ -19,7 +19,9 @@ QueryPool::QueryPool(asio::any_io_executor core, const PostgresConfig& config, M
     slots_.resize(static_cast<std::size_t>(config_.query_connections));
 }
 
-QueryPool::~QueryPool() { stop(); }
+QueryPool::~QueryPool() {
+    stop();
+}
 
 void QueryPool::start() {
     stopped_ = false;
@@ -64,7 +66,7 @@ void QueryPool::connect(std::size_t index) {
         if (!error.empty()) {
             log::get("pg")->warn("query connection failed slot={} error=\"{}\"", index, error);
             schedule_reconnect(index);
-            dispatch();  // fails queued jobs fast if every slot is down
+            dispatch(); // fails queued jobs fast if every slot is down
             return;
         }
         // statement_timeout: a slow query fails (and its topic gets a resync) instead of
@@ -142,8 +144,7 @@ void QueryPool::run_on(std::size_t index, Job job) {
                     metrics_.queries.fetch_add(1, std::memory_order_relaxed);
                     metrics_.query_micros.fetch_add(
                         static_cast<std::uint64_t>(
-                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed)
-                                .count()),
+                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
                         std::memory_order_relaxed);
                     if (!outcome.ok()) {
                         metrics_.query_errors.fetch_add(1, std::memory_order_relaxed);
@@ -156,4 +157,4 @@ void QueryPool::run_on(std::size_t index, Job job) {
                 });
 }
 
-}  // namespace deltacast::pg
+} // namespace deltacast::pg

@@ -21,7 +21,7 @@
 namespace deltacast {
 struct Metrics;
 struct PostgresConfig;
-}  // namespace deltacast
+} // namespace deltacast
 
 namespace deltacast::pg {
 
@@ -66,4 +66,4 @@ private:
     bool stopped_ = false;
 };
 
-}  // namespace deltacast::pg
+} // namespace deltacast::pg

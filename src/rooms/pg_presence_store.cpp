@@ -25,9 +25,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS deltacast_presence (
 CREATE INDEX IF NOT EXISTS deltacast_presence_replica ON deltacast_presence (replica);
 )";
 
-constexpr const char* kRegister =
-    "INSERT INTO deltacast_replicas (replica) VALUES ($1) "
-    "ON CONFLICT (replica) DO UPDATE SET heartbeat_at = now()";
+constexpr const char* kRegister = "INSERT INTO deltacast_replicas (replica) VALUES ($1) "
+                                  "ON CONFLICT (replica) DO UPDATE SET heartbeat_at = now()";
 
 // $1 replica; upserts $2 topics, $3 subs, $4 metas; deletes $5 topics, $6 subs; NOTIFYs $7
 // channels with $8 payloads. Data-modifying CTEs run whether or not they are referenced.
@@ -73,7 +72,7 @@ std::string text_array(const std::vector<std::string>& values) {
     return delta::PgRowFetcher::array_literal(values, IdType::Text);
 }
 
-}  // namespace
+} // namespace
 
 PgPresenceStore::PgPresenceStore(const Config& config, pg::QueryPool& pool, std::string replica,
                                  Metrics& metrics)
@@ -87,8 +86,7 @@ void PgPresenceStore::start() {
                                 "presence tables missing and not creatable error=\"{}\"",
                                 outcome.error);
                         }
-                        pool_.run(kRegister, {replica_},
-                                  [next](pg::QueryOutcome) { next(); });
+                        pool_.run(kRegister, {replica_}, [next](pg::QueryOutcome) { next(); });
                     });
                 }});
 }
@@ -96,7 +94,7 @@ void PgPresenceStore::start() {
 void PgPresenceStore::announce(const std::string& topic, const std::string& channel,
                                const std::vector<wire::PresenceMember>& joins,
                                const std::vector<std::string>& leaves) {
-    if (queue_.empty() || !queue_.back().batch) {  // queued jobs have not started yet
+    if (queue_.empty() || !queue_.back().batch) { // queued jobs have not started yet
         queue_.push_back(Job{std::make_unique<Batch>(), nullptr});
     }
     Batch& batch = *queue_.back().batch;
@@ -125,10 +123,10 @@ void PgPresenceStore::load(const std::string& topic,
                                   for (int i = 0; i < PQntuples(r); ++i) {
                                       auto meta = nlohmann::json::parse(PQgetvalue(r, i, 2),
                                                                         nullptr, false);
-                                      rows.push_back({PQgetvalue(r, i, 0),
-                                                      {PQgetvalue(r, i, 1),
-                                                       meta.is_object() ? meta
-                                                                        : nlohmann::json::object()}});
+                                      rows.push_back(
+                                          {PQgetvalue(r, i, 0),
+                                           {PQgetvalue(r, i, 1),
+                                            meta.is_object() ? meta : nlohmann::json::object()}});
                                   }
                                   done(std::move(rows));
                                   next();
@@ -137,32 +135,33 @@ void PgPresenceStore::load(const std::string& topic,
 }
 
 void PgPresenceStore::refresh(std::function<void(bool recreated)> done) {
-    enqueue(Job{nullptr, [this, done = std::move(done)](std::function<void()> next) {
-                    metrics_.presence_writes.fetch_add(1, std::memory_order_relaxed);
-                    pool_.run(kRefresh, {replica_, std::to_string(config_.presence.expiry_s)},
-                              [this, done, next](pg::QueryOutcome outcome) {
-                                  if (!outcome.ok() || outcome.results.empty()) {
-                                      log::get("rooms")->warn("presence refresh failed error=\"{}\"",
-                                                              outcome.error);
-                                      next();
-                                      return;
-                                  }
-                                  PGresult* r = outcome.results.back().get();
-                                  bool recreated = false;
-                                  std::map<std::pair<std::string, std::string>,
-                                           std::vector<std::string>> gone;
-                                  for (int i = 0; i < PQntuples(r); ++i) {
-                                      recreated = recreated || std::string_view(PQgetvalue(r, i, 0)) == "true";
-                                      if (!PQgetisnull(r, i, 1)) {
-                                          gone[{PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)}]
-                                              .emplace_back(PQgetvalue(r, i, 3));
-                                      }
-                                  }
-                                  notify_leaves(gone);
-                                  done(recreated);
-                                  next();
-                              });
-                }});
+    enqueue(Job{
+        nullptr, [this, done = std::move(done)](std::function<void()> next) {
+            metrics_.presence_writes.fetch_add(1, std::memory_order_relaxed);
+            pool_.run(
+                kRefresh, {replica_, std::to_string(config_.presence.expiry_s)},
+                [this, done, next](pg::QueryOutcome outcome) {
+                    if (!outcome.ok() || outcome.results.empty()) {
+                        log::get("rooms")->warn("presence refresh failed error=\"{}\"",
+                                                outcome.error);
+                        next();
+                        return;
+                    }
+                    PGresult* r = outcome.results.back().get();
+                    bool recreated = false;
+                    std::map<std::pair<std::string, std::string>, std::vector<std::string>> gone;
+                    for (int i = 0; i < PQntuples(r); ++i) {
+                        recreated = recreated || std::string_view(PQgetvalue(r, i, 0)) == "true";
+                        if (!PQgetisnull(r, i, 1)) {
+                            gone[{PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)}].emplace_back(
+                                PQgetvalue(r, i, 3));
+                        }
+                    }
+                    notify_leaves(gone);
+                    done(recreated);
+                    next();
+                });
+        }});
 }
 
 void PgPresenceStore::notify_leaves(
@@ -237,17 +236,16 @@ void PgPresenceStore::run_batch(const Batch& batch, std::function<void()> next) 
     }
     metrics_.presence_writes.fetch_add(1, std::memory_order_relaxed);
     metrics_.presence_notifies.fetch_add(channels.size(), std::memory_order_relaxed);
-    pool_.run(kAnnounce,
-              {replica_, text_array(up_topics), text_array(up_subs), text_array(up_metas),
-               text_array(del_topics), text_array(del_subs), text_array(channels),
-               text_array(payloads)},
-              [next = std::move(next)](pg::QueryOutcome outcome) {
-                  if (!outcome.ok()) {
-                      log::get("rooms")->warn("presence announce failed error=\"{}\"",
-                                              outcome.error);
-                  }
-                  next();
-              });
+    pool_.run(
+        kAnnounce,
+        {replica_, text_array(up_topics), text_array(up_subs), text_array(up_metas),
+         text_array(del_topics), text_array(del_subs), text_array(channels), text_array(payloads)},
+        [next = std::move(next)](pg::QueryOutcome outcome) {
+            if (!outcome.ok()) {
+                log::get("rooms")->warn("presence announce failed error=\"{}\"", outcome.error);
+            }
+            next();
+        });
 }
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

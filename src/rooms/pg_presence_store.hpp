@@ -13,7 +13,7 @@
 namespace deltacast {
 struct Config;
 struct Metrics;
-}  // namespace deltacast
+} // namespace deltacast
 namespace deltacast::pg {
 class QueryPool;
 }
@@ -38,17 +38,18 @@ private:
     /// Merged announces: (topic, sub) -> the last word (meta for a join, nullopt for a leave).
     struct Batch {
         std::map<std::pair<std::string, std::string>, std::optional<nlohmann::json>> ops;
-        std::map<std::string, std::string> channels;  // topic -> channel
+        std::map<std::string, std::string> channels; // topic -> channel
     };
     struct Job {
-        std::unique_ptr<Batch> batch;          // an announce batch, or:
-        std::function<void(std::function<void()>)> run;  // any other statement; calls its arg when done
+        std::unique_ptr<Batch> batch; // an announce batch, or:
+        std::function<void(std::function<void()>)>
+            run; // any other statement; calls its arg when done
     };
     void enqueue(Job job);
     void pump();
     void run_batch(const Batch& batch, std::function<void()> next);
-    void notify_leaves(const std::map<std::pair<std::string, std::string>,
-                                      std::vector<std::string>>& gone);
+    void notify_leaves(
+        const std::map<std::pair<std::string, std::string>, std::vector<std::string>>& gone);
 
     const Config& config_;
     pg::QueryPool& pool_;
@@ -58,4 +59,4 @@ private:
     bool busy_ = false;
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

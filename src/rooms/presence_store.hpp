@@ -37,8 +37,7 @@ public:
                           const std::vector<wire::PresenceMember>& joins,
                           const std::vector<std::string>& leaves) = 0;
     /// Every live replica's rows of `topic`; nullopt when the database could not answer.
-    virtual void load(const std::string& topic,
-                      std::function<void(std::optional<Rows>)> done) = 0;
+    virtual void load(const std::string& topic, std::function<void(std::optional<Rows>)> done) = 0;
     /// Heartbeat, then the sweep of replicas silent past presence.expiry_s (their members
     /// leave, announced on each topic's channel). `done(true)` when this replica's own
     /// heartbeat row had to be recreated (it had been swept as dead: its members must be
@@ -46,4 +45,4 @@ public:
     virtual void refresh(std::function<void(bool recreated)> done) = 0;
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

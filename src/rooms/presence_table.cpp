@@ -61,7 +61,7 @@ PresenceTable::Diff PresenceTable::take_diff() {
             diff.leaves.push_back(sub);
         }
     }
-    mark_announced();  // the joins' views point into members_, which this leaves alone
+    mark_announced(); // the joins' views point into members_, which this leaves alone
     return diff;
 }
 
@@ -72,4 +72,4 @@ void PresenceTable::mark_announced() {
     }
 }
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

@@ -27,15 +27,15 @@ public:
     void remove(const std::string& replica, const std::string& sub);
     /// Replaces every entry of replicas other than `self` by `rows` (a fresh load from the
     /// database); `self`'s entries are kept, since this replica knows them first-hand.
-    void replace_others(const std::string& self, const std::vector<std::pair<std::string,
-                                                 wire::PresenceMember>>& rows);
+    void replace_others(const std::string& self,
+                        const std::vector<std::pair<std::string, wire::PresenceMember>>& rows);
 
     std::size_t size() const { return members_.size(); }
     /// Every member, by sub, for a `state` event (views into the table: valid until it changes).
     std::vector<wire::MemberView> state() const;
 
     struct Diff {
-        std::vector<wire::MemberView> joins;  // new members, or members whose meta changed
+        std::vector<wire::MemberView> joins; // new members, or members whose meta changed
         std::vector<std::string> leaves;
         bool empty() const { return joins.empty() && leaves.empty(); }
     };
@@ -47,10 +47,10 @@ public:
 private:
     struct Member {
         std::set<std::string> replicas;
-        std::string meta;  // JSON text
+        std::string meta; // JSON text
     };
-    std::map<std::string, Member> members_;       // by sub
-    std::map<std::string, std::string> announced_;  // sub -> meta, as clients last saw it
+    std::map<std::string, Member> members_;        // by sub
+    std::map<std::string, std::string> announced_; // sub -> meta, as clients last saw it
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

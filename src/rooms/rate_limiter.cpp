@@ -11,7 +11,7 @@ double refilled(double tokens, int rate, RateLimiter::Clock::duration elapsed) {
     return std::min<double>(rate, tokens + seconds * rate);
 }
 
-}  // namespace
+} // namespace
 
 int RateLimiter::take(const std::string& subject, const std::string& topic, int rate,
                       Clock::time_point now) {
@@ -43,12 +43,12 @@ void RateLimiter::sweep(Clock::time_point now) {
     // Still over: every bucket is in use; drop the ones touched longest ago (they have refilled
     // the most), which at worst grants those subjects a fresh burst.
     while (buckets_.size() > max_buckets_) {
-        auto oldest = std::min_element(buckets_.begin(), buckets_.end(), [](const auto& a,
-                                                                             const auto& b) {
-            return a.second.at < b.second.at;
-        });
+        auto oldest =
+            std::min_element(buckets_.begin(), buckets_.end(), [](const auto& a, const auto& b) {
+                return a.second.at < b.second.at;
+            });
         buckets_.erase(oldest);
     }
 }
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

@@ -40,4 +40,4 @@ private:
     std::map<std::pair<std::string, std::string>, Bucket> buckets_;
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

@@ -15,7 +15,7 @@
 namespace deltacast {
 struct Config;
 struct Metrics;
-}  // namespace deltacast
+} // namespace deltacast
 namespace deltacast::pg {
 class QueryPool;
 }
@@ -51,4 +51,4 @@ private:
     RateLimiter limiter_;
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

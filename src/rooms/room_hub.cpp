@@ -23,7 +23,7 @@ nlohmann::json meta_of(const TopicKindConfig& kind, const nlohmann::json& claims
     return meta;
 }
 
-}  // namespace
+} // namespace
 
 bool any_presence(const Config& config) {
     for (const auto& [kind, topic] : config.topics) {
@@ -37,9 +37,9 @@ bool any_presence(const Config& config) {
 struct RoomHub::Room {
     topics::Topic topic;
     PresenceTable table;
-    std::uint64_t generation = 0;  // tells this room's load answer from a dropped room's
+    std::uint64_t generation = 0; // tells this room's load answer from a dropped room's
     bool loaded = false;
-    bool counting = false;  // clients last got a count (over presence_max_members)
+    bool counting = false; // clients last got a count (over presence_max_members)
     topics::Scheduler::TimerId window = 0;
 };
 
@@ -76,8 +76,8 @@ void RoomHub::refresh() {
             store_.announce(key.first, holding.channel, {{key.second, holding.meta}}, {});
         }
     });
-    refresh_timer_ = scheduler_.schedule_after(
-        std::chrono::seconds(config_.presence.refresh_s), [this] { refresh(); });
+    refresh_timer_ = scheduler_.schedule_after(std::chrono::seconds(config_.presence.refresh_s),
+                                               [this] { refresh(); });
 }
 
 void RoomHub::stream_opened(const sse::OpenRequest& request,
@@ -109,7 +109,7 @@ void RoomHub::hold(const topics::Topic& topic, const sse::Identity& who) {
         return;
     }
     if (holding.grace != 0) {
-        scheduler_.cancel(holding.grace);  // back within the grace: no leave, no new join
+        scheduler_.cancel(holding.grace); // back within the grace: no leave, no new join
         holding.grace = 0;
         return;
     }
@@ -167,7 +167,7 @@ void RoomHub::load(Room& room) {
                                     std::optional<PresenceStore::Rows> rows) {
         const auto it = rooms_.find(key);
         if (it == rooms_.end() || it->second->generation != generation) {
-            return;  // dropped (or reloaded) meanwhile
+            return; // dropped (or reloaded) meanwhile
         }
         Room& r = *it->second;
         if (!rows) {
@@ -181,7 +181,7 @@ void RoomHub::load(Room& room) {
             }
         }
         r.loaded = true;
-        publish_full(r);  // the full state to everyone joined so far
+        publish_full(r); // the full state to everyone joined so far
     });
 }
 
@@ -228,7 +228,7 @@ void RoomHub::on_room_message(const topics::Topic& topic, std::string_view paylo
     const auto& presence = std::get<wire::PresenceMessage>(message);
     const auto it = rooms_.find(topic.key);
     if (presence.replica == replica_ || it == rooms_.end()) {
-        return;  // our own echo (applied first-hand), or not a presence topic here
+        return; // our own echo (applied first-hand), or not a presence topic here
     }
     for (const auto& member : presence.joins) {
         it->second->table.add(presence.replica, member.sub, member.meta);
@@ -241,7 +241,7 @@ void RoomHub::on_room_message(const topics::Topic& topic, std::string_view paylo
 
 void RoomHub::changed(Room& room) {
     if (room.window != 0) {
-        return;  // the open window will announce it
+        return; // the open window will announce it
     }
     room.window = scheduler_.schedule_after(std::chrono::milliseconds(config_.fanout.window_ms),
                                             [this, key = room.topic.key] { flush(key); });
@@ -255,7 +255,7 @@ void RoomHub::flush(const std::string& topic) {
     Room& room = *it->second;
     room.window = 0;
     if (!room.loaded) {
-        return;  // the load sends the full state
+        return; // the load sends the full state
     }
     if (over_limit(room) || room.counting) {
         // Count mode, or leaving it: clients that only had a count need the full state.
@@ -264,7 +264,7 @@ void RoomHub::flush(const std::string& topic) {
     }
     const auto diff = room.table.take_diff();
     if (diff.empty()) {
-        return;  // changes that cancelled out within the window
+        return; // changes that cancelled out within the window
     }
     auto frame = std::make_shared<wire::Frame>();
     frame->topic = topic;
@@ -309,4 +309,4 @@ std::size_t RoomHub::room_size(const std::string& topic) const {
     return it == rooms_.end() ? 0 : it->second->table.size();
 }
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

@@ -41,7 +41,7 @@
 namespace deltacast {
 struct Config;
 struct Metrics;
-}  // namespace deltacast
+} // namespace deltacast
 
 namespace deltacast::rooms {
 
@@ -87,7 +87,7 @@ private:
         nlohmann::json meta;
         std::string channel;
     };
-    using HoldingKey = std::pair<std::string, std::string>;  // (topic, sub)
+    using HoldingKey = std::pair<std::string, std::string>; // (topic, sub)
 
     void hold(const topics::Topic& topic, const sse::Identity& who);
     void release(const topics::Topic& topic, const std::string& sub);
@@ -109,9 +109,9 @@ private:
     Metrics& metrics_;
     const std::string replica_;
     std::map<HoldingKey, Holding> holdings_;
-    std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;  // LISTENed presence topics
+    std::unordered_map<std::string, std::unique_ptr<Room>> rooms_; // LISTENed presence topics
     std::uint64_t generations_ = 0;
     topics::Scheduler::TimerId refresh_timer_ = 0;
 };
 
-}  // namespace deltacast::rooms
+} // namespace deltacast::rooms

@@ -11,7 +11,7 @@ HttpError bad(std::string error, const char* field) {
     return HttpError{400, {{"error", std::move(error)}, {"field", field}}};
 }
 
-}  // namespace
+} // namespace
 
 bool valid_broadcast_name(std::string_view name) {
     if (name.empty() || name.size() > 64) {
@@ -30,11 +30,11 @@ std::size_t max_broadcast_body(const Config& config) {
             largest = std::max<std::size_t>(largest, topic.broadcast_max_bytes);
         }
     }
-    return largest + 1024;  // topic, name and JSON syntax around `data`
+    return largest + 1024; // topic, name and JSON syntax around `data`
 }
 
 std::variant<BroadcastRequest, HttpError> parse_broadcast_request(const Config& config,
-                                                                   std::string_view body) {
+                                                                  std::string_view body) {
     const auto doc = nlohmann::json::parse(body, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
         return bad("the body must be a JSON object {\"topic\",\"name\",\"data\"}", "body");
@@ -65,7 +65,8 @@ std::variant<BroadcastRequest, HttpError> parse_broadcast_request(const Config& 
     auto topic = topics::parse_topic(config, topic_text, &error);
     if (!topic) {
         // The topic echoed only when it is valid UTF-8 text (json::dump would throw otherwise).
-        return HttpError{400, {{"error", error.message}, {"field", "topic"}, {"topic", topic_text}}};
+        return HttpError{400,
+                         {{"error", error.message}, {"field", "topic"}, {"topic", topic_text}}};
     }
     if (!topic->kind->broadcast) {
         return HttpError{400,
@@ -83,4 +84,4 @@ std::variant<BroadcastRequest, HttpError> parse_broadcast_request(const Config& 
     return BroadcastRequest{std::move(*topic), name_it->get<std::string>(), std::move(data)};
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -20,7 +20,7 @@ namespace deltacast::sse {
 struct BroadcastRequest {
     topics::Topic topic;
     std::string name;
-    std::string data;  // compact JSON text
+    std::string data; // compact JSON text
 };
 
 /// The largest body worth reading for `config`: the largest broadcast_max_bytes plus room for
@@ -28,9 +28,9 @@ struct BroadcastRequest {
 std::size_t max_broadcast_body(const Config& config);
 
 std::variant<BroadcastRequest, HttpError> parse_broadcast_request(const Config& config,
-                                                                   std::string_view body);
+                                                                  std::string_view body);
 
 /// True when `name` matches [A-Za-z0-9_.:-]{1,64}.
 bool valid_broadcast_name(std::string_view name);
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

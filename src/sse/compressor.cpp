@@ -1,6 +1,6 @@
 #include "sse/compressor.hpp"
 
-#define ZLIB_CONST  // z_stream::next_in becomes const
+#define ZLIB_CONST // z_stream::next_in becomes const
 #include <brotli/encode.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -136,7 +136,7 @@ struct AllocationCounter {
         return static_cast<AllocationCounter*>(opaque)->allocate(size);
     }
     static voidpf zlib_allocate(voidpf opaque, uInt items, uInt size) {
-        const auto total = std::size_t{items} * std::size_t{size};  // uInt: cannot overflow
+        const auto total = std::size_t{items} * std::size_t{size}; // uInt: cannot overflow
         return static_cast<AllocationCounter*>(opaque)->allocate(total);
     }
     static void free_callback(void* opaque, void* address) {
@@ -201,7 +201,7 @@ private:
                                          nullptr)) {
             return false;
         }
-        std::size_t taken = 0;  // 0 = take everything
+        std::size_t taken = 0; // 0 = take everything
         const std::uint8_t* bytes = BrotliEncoderTakeOutput(state_, &taken);
         out.append(reinterpret_cast<const char*>(bytes), taken);
         return true;
@@ -216,7 +216,7 @@ private:
             const std::size_t out_before = out.size();
             if (!step(BROTLI_OPERATION_PROCESS, avail_in, next_in, out) ||
                 (avail_in == in_before && out.size() == out_before)) {
-                return false;  // no progress: never spin
+                return false; // no progress: never spin
             }
         }
         do {
@@ -392,7 +392,7 @@ private:
     bool failed_ = false;
 };
 
-}  // namespace
+} // namespace
 
 std::string_view content_encoding_name(Encoding e) {
     switch (e) {
@@ -438,4 +438,4 @@ std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSetting
     return nullptr;
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -77,4 +77,4 @@ public:
 /// nullptr for Identity (callers then write the shared frame bytes as they are).
 std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s);
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -10,7 +10,7 @@ ConnectionLimits::Verdict ConnectionLimits::acquire(const std::string& subject) 
     if (per_subject_ > 0) {
         auto& count = by_subject_[subject];
         if (count >= per_subject_) {
-            return Verdict::SubjectFull;  // count >= 1 here, so the entry is not a fresh zero
+            return Verdict::SubjectFull; // count >= 1 here, so the entry is not a fresh zero
         }
         ++count;
     }
@@ -40,4 +40,4 @@ std::size_t ConnectionLimits::open_for(const std::string& subject) const {
     return it == by_subject_.end() ? 0 : it->second;
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

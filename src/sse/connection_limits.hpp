@@ -37,4 +37,4 @@ private:
     std::unordered_map<std::string, std::size_t> by_subject_;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -49,9 +49,8 @@ void HttpListener::on_accept(boost::system::error_code ec, tcp::socket socket, S
         log::get("sse")->warn("accept failed error=\"{}\"", ec.message());
         if (ec == asio::error::no_descriptors) {
             backoff_.expires_after(std::chrono::milliseconds(50));
-            backoff_.async_wait([self = shared_from_this()](boost::system::error_code) {
-                self->do_accept();
-            });
+            backoff_.async_wait(
+                [self = shared_from_this()](boost::system::error_code) { self->do_accept(); });
             return;
         }
     } else {
@@ -62,4 +61,4 @@ void HttpListener::on_accept(boost::system::error_code ec, tcp::socket socket, S
     do_accept();
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

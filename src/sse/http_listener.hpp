@@ -31,8 +31,7 @@ public:
 
 private:
     void do_accept();
-    void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket,
-                   Shard& shard);
+    void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket, Shard& shard);
 
     boost::asio::io_context& ioc_;
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
@@ -43,4 +42,4 @@ private:
     unsigned short port_ = 0;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -1,11 +1,11 @@
 #include "sse/http_session.hpp"
 
-#include "sse/sse_session.hpp"
 #include "sse/broadcast_request.hpp"
+#include "sse/sse_session.hpp"
 #include "sse/stream_request.hpp"
-#include "util/metrics.hpp"
 #include "sse/stream_service.hpp"
 #include "util/log.hpp"
+#include "util/metrics.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -23,24 +23,22 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context, Sha
     : stream_(std::move(socket)), context_(context), shard_(shard) {}
 
 void HttpSession::run() {
-    asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this()] { self->do_read(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
 
 void HttpSession::do_read() {
     const auto& server = context_.config.server;
     parser_.emplace();
     // Beast limits the request line and headers together; on_limit_exceeded() tells them apart.
-    parser_->header_limit(static_cast<std::uint32_t>(server.max_request_line +
-                                                     server.max_header_bytes));
+    parser_->header_limit(
+        static_cast<std::uint32_t>(server.max_request_line + server.max_header_bytes));
     // Beast checks a declared Content-Length against the limit with the header: the largest
     // body any endpoint takes (a broadcast's). Other requests refuse any body (empty_body).
     parser_->body_limit(max_broadcast_body(context_.config));
     stream_.expires_after(std::chrono::milliseconds(server.header_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void HttpSession::on_header(beast::error_code ec) {
@@ -57,10 +55,9 @@ void HttpSession::on_header(beast::error_code ec) {
     }
     if (!ec && !parser_->is_done()) {
         // A body where none is expected: the empty-body parser refuses it (400 below).
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code e, std::size_t) {
-                             self->on_read(e);
-                         });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
         return;
     }
     on_read(ec);
@@ -73,7 +70,7 @@ void HttpSession::on_read(beast::error_code ec) {
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-        do_close();  // a client that does not finish its headers in time is simply dropped
+        do_close(); // a client that does not finish its headers in time is simply dropped
         return;
     }
     if (ec) {
@@ -89,7 +86,7 @@ void HttpSession::on_read(beast::error_code ec) {
     }
     std::size_t header_bytes = 0;
     for (const auto& field : request) {
-        header_bytes += field.name_string().size() + field.value().size() + 4;  // ": " + CRLF
+        header_bytes += field.name_string().size() + field.value().size() + 4; // ": " + CRLF
     }
     if (header_bytes > context_.config.server.max_header_bytes) {
         send(json_response(http::status::request_header_fields_too_large,
@@ -121,9 +118,10 @@ void HttpSession::handle(Request request) {
         return;
     }
     if (request.method() != http::verb::get) {
-        auto res = json_response(http::status::method_not_allowed, {{"error", "method not allowed"}},
-                                 version, keep_alive);
-        res.set(http::field::allow, path == "/api/sse/broadcast" ? "POST, OPTIONS" : "GET, OPTIONS");
+        auto res = json_response(http::status::method_not_allowed,
+                                 {{"error", "method not allowed"}}, version, keep_alive);
+        res.set(http::field::allow,
+                path == "/api/sse/broadcast" ? "POST, OPTIONS" : "GET, OPTIONS");
         send(std::move(res));
         return;
     }
@@ -151,8 +149,7 @@ void HttpSession::handle(Request request) {
     } else if (path == "/debug/listening" && context_.config.server.debug_endpoints) {
         send_listening(request);
     } else {
-        send(json_response(http::status::not_found, {{"error", "not found"}}, version,
-                           keep_alive));
+        send(json_response(http::status::not_found, {{"error", "not found"}}, version, keep_alive));
     }
 }
 
@@ -212,4 +209,4 @@ void HttpSession::do_close() {
     stream_.close();
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -55,4 +55,4 @@ private:
     Shard& shard_;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

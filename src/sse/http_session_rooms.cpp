@@ -35,7 +35,7 @@ template <class Req> std::string token_of(const HttpContext& context, const Req&
                                query_param(query, "access_token").value_or(""));
 }
 
-}  // namespace
+} // namespace
 
 void HttpSession::read_broadcast_body() {
     body_parser_.emplace(std::move(*parser_));
@@ -50,7 +50,7 @@ void HttpSession::read_broadcast_body() {
                              return;
                          }
                          if (ec) {
-                             self->on_read(ec);  // timeouts, resets, malformed framing
+                             self->on_read(ec); // timeouts, resets, malformed framing
                              return;
                          }
                          self->handle_broadcast(self->body_parser_->release());
@@ -81,10 +81,10 @@ void HttpSession::handle_broadcast(const BodyRequest& request) {
             if (static_cast<unsigned>(answer.status) >= 400) {
                 self->context_.metrics.broadcasts_rejected.fetch_add(1, std::memory_order_relaxed);
             }
-            asio::post(self->stream_.get_executor(), [self, answer = std::move(answer), version,
-                                                      keep_alive, origin] {
-                self->send_answer(answer, version, keep_alive, origin);
-            });
+            asio::post(self->stream_.get_executor(),
+                       [self, answer = std::move(answer), version, keep_alive, origin] {
+                           self->send_answer(answer, version, keep_alive, origin);
+                       });
         });
 }
 
@@ -117,10 +117,10 @@ void HttpSession::handle_presence(const Request& request) {
     context_.rooms.presence(
         std::move(std::get<0>(identity).first), std::move(*topic),
         [self = shared_from_this(), version, keep_alive, origin](Answer answer) {
-            asio::post(self->stream_.get_executor(), [self, answer = std::move(answer), version,
-                                                      keep_alive, origin] {
-                self->send_answer(answer, version, keep_alive, origin);
-            });
+            asio::post(self->stream_.get_executor(),
+                       [self, answer = std::move(answer), version, keep_alive, origin] {
+                           self->send_answer(answer, version, keep_alive, origin);
+                       });
         });
 }
 
@@ -150,4 +150,4 @@ void HttpSession::send_answer(const Answer& answer, unsigned version, bool keep_
     send(std::move(res));
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -19,9 +19,9 @@ Response json_response(http::status status, const nlohmann::json& body, unsigned
 }
 
 bool cors_allowed(const Config& config, std::string_view origin) {
-    return !origin.empty() && std::find(config.server.cors_origins.begin(),
-                                        config.server.cors_origins.end(),
-                                        origin) != config.server.cors_origins.end();
+    return !origin.empty() &&
+           std::find(config.server.cors_origins.begin(), config.server.cors_origins.end(),
+                     origin) != config.server.cors_origins.end();
 }
 
 void apply_cors(Response& response, const Config& config, std::string_view origin) {
@@ -33,4 +33,4 @@ void apply_cors(Response& response, const Config& config, std::string_view origi
     response.set(http::field::vary, "Origin");
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -32,9 +32,9 @@ struct HttpContext {
     StreamService& streams;
     ServerStatus& status;
     RoomService& rooms;
-    const auth::JwtVerifier* verifier;  // nullptr with auth.mode = "none"
-    ConnectionLimits limits;            // admitted stream sessions
-    std::atomic<bool> draining{false};  // shutting down: new streams get 503, /readyz 503
+    const auth::JwtVerifier* verifier; // nullptr with auth.mode = "none"
+    ConnectionLimits limits;           // admitted stream sessions
+    std::atomic<bool> draining{false}; // shutting down: new streams get 503, /readyz 503
 };
 
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
@@ -49,4 +49,4 @@ bool cors_allowed(const Config& config, std::string_view origin);
 /// Adds Access-Control-Allow-Origin/Credentials and Vary: Origin for a listed origin.
 void apply_cors(Response& response, const Config& config, std::string_view origin);
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -36,7 +36,7 @@ void Hub::leave(const std::vector<std::string>& topics, const std::shared_ptr<Su
         auto& subs = group->subs;
         const auto pos = std::find(subs.begin(), subs.end(), sub);
         if (pos != subs.end()) {
-            *pos = std::move(subs.back());  // order among subscribers does not matter
+            *pos = std::move(subs.back()); // order among subscribers does not matter
             subs.pop_back();
             group->snapshot.reset();
         }
@@ -84,4 +84,4 @@ std::size_t Hub::subscribers(const std::string& topic) const {
     return n;
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

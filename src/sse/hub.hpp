@@ -45,13 +45,13 @@ public:
 
 private:
     using Subscribers = std::vector<std::shared_ptr<Subscriber>>;
-    struct Group {  // a topic's subscribers on one shard
+    struct Group { // a topic's subscribers on one shard
         Shard* shard = nullptr;
         Subscribers subs;
-        std::shared_ptr<const Subscribers> snapshot;  // subs as of the last publish; reset on change
+        std::shared_ptr<const Subscribers> snapshot; // subs as of the last publish; reset on change
     };
 
     std::unordered_map<std::string, std::vector<Group>> table_;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -33,4 +33,4 @@ public:
     virtual void presence(Identity who, topics::Topic topic, std::function<void(Answer)> done) = 0;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

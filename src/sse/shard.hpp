@@ -35,8 +35,8 @@ public:
     std::size_t size() const { return shards_.size(); }
 
 private:
-    std::deque<Shard> shards_;  // deque: elements never move
+    std::deque<Shard> shards_; // deque: elements never move
     std::size_t next_ = 0;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

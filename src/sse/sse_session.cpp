@@ -1,10 +1,10 @@
 #include "sse/sse_session.hpp"
 
-#include "wire/events.hpp"
-#include "wire/sse_format.hpp"
 #include "sse/stream_admission.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
+#include "wire/events.hpp"
+#include "wire/sse_format.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -52,7 +52,7 @@ std::int64_t unix_now() {
         .count();
 }
 
-}  // namespace
+} // namespace
 
 SseSession::SseSession(asio::ip::tcp::socket socket, HttpContext& context, Shard& shard)
     : socket_(std::move(socket)), context_(context), shard_(shard),
@@ -75,16 +75,17 @@ void SseSession::start(Request request) {
     topic_keys_ = std::move(admitted.topic_keys);
     open_request_ = std::move(admitted.request);
     do_read();
-    context_.streams.open(open_request_, shared_from_this(), [self = shared_from_this()](
-                                                                 OpenResult result) {
-        asio::post(self->socket_.get_executor(),
-                   [self, result = std::move(result)] { self->on_open(result); });
-    });
+    context_.streams.open(
+        open_request_, shared_from_this(), [self = shared_from_this()](OpenResult result) {
+            asio::post(self->socket_.get_executor(),
+                       [self, result = std::move(result)] { self->on_open(result); });
+        });
 }
 
 void SseSession::reject(const Refused& refused) {
     context_.metrics.requests_rejected.fetch_add(1, std::memory_order_relaxed);
-    auto response = std::make_shared<Response>(json_response(refused.status, refused.body, 11, false));
+    auto response =
+        std::make_shared<Response>(json_response(refused.status, refused.body, 11, false));
     // The JSON reason only: the request target and headers may carry a token.
     log::get("sse")->debug("stream rejected status={} body={}", static_cast<int>(refused.status),
                            response->body());
@@ -100,7 +101,7 @@ void SseSession::reject(const Refused& refused) {
 void SseSession::on_open(const OpenResult& result) {
     if (closed_) {
         if (result.status == OpenStatus::Ok) {
-            context_.streams.close(open_request_, shared_from_this());  // client left meanwhile
+            context_.streams.close(open_request_, shared_from_this()); // client left meanwhile
         }
         return;
     }
@@ -112,7 +113,7 @@ void SseSession::on_open(const OpenResult& result) {
     context_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ec;
-    socket_.non_blocking(true, ec);  // do_write writes at once, without blocking
+    socket_.non_blocking(true, ec); // do_write writes at once, without blocking
     if (ec) {
         close();
         return;
@@ -152,7 +153,7 @@ void SseSession::end(wire::FramePtr last) {
         self->ending_ = true;
         self->do_write();
         if (!self->writing_) {
-            self->close();  // nothing left to write
+            self->close(); // nothing left to write
         }
     });
 }
@@ -181,9 +182,9 @@ void SseSession::enqueue(wire::FramePtr frame) {
 
 void SseSession::set_queued(std::size_t bytes) {
     // The gauge sums every connection's queue, the memory server.max_queued_bytes bounds.
-    context_.metrics.queued_bytes.fetch_add(
-        static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(queued_bytes_),
-        std::memory_order_relaxed);
+    context_.metrics.queued_bytes.fetch_add(static_cast<std::int64_t>(bytes) -
+                                                static_cast<std::int64_t>(queued_bytes_),
+                                            std::memory_order_relaxed);
     queued_bytes_ = bytes;
 }
 
@@ -193,7 +194,8 @@ void SseSession::do_write() {
     }
     buffers_.clear();
     compressed_.clear();
-    in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    in_flight_.assign(std::make_move_iterator(queue_.begin()),
+                      std::make_move_iterator(queue_.end()));
     queue_.clear();
     set_queued(0);
     if (!head_.empty()) {
@@ -247,11 +249,11 @@ void SseSession::do_write() {
         return;
     }
     consume(buffers_, written);
-    asio::async_write(socket_, buffers_,
-                      [self = shared_from_this(), written](boost::system::error_code e,
-                                                           std::size_t n) {
-                          self->on_write(e, written + n);
-                      });
+    asio::async_write(
+        socket_, buffers_,
+        [self = shared_from_this(), written](boost::system::error_code e, std::size_t n) {
+            self->on_write(e, written + n);
+        });
 }
 
 void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
@@ -272,8 +274,7 @@ void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
 void SseSession::do_read() {
     // Clients send nothing after the request; a read completes only when they go away.
     socket_.async_read_some(asio::buffer(read_buffer_),
-                            [self = shared_from_this()](boost::system::error_code ec,
-                                                        std::size_t) {
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                                 if (ec) {
                                     self->close();
                                     return;
@@ -291,8 +292,9 @@ void SseSession::arm_heartbeat() {
         // A write stuck past write_timeout_s: the client stopped reading; free its memory.
         // Checked here rather than with a timer per write, which would cost a timer-queue
         // insert and a cancelled completion on every frame of the hot path.
-        if (self->writing_ && std::chrono::steady_clock::now() - self->write_started_ >=
-                                  std::chrono::seconds(self->context_.config.server.write_timeout_s)) {
+        if (self->writing_ &&
+            std::chrono::steady_clock::now() - self->write_started_ >=
+                std::chrono::seconds(self->context_.config.server.write_timeout_s)) {
             self->context_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
             self->close();
             return;
@@ -337,4 +339,4 @@ void SseSession::close() {
     }
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -3,24 +3,24 @@
 // decides whether the request becomes a stream; the session then asks the core to open it
 // (access checks, LISTEN confirmed, fan-out joined), writes the SSE headers, `retry:` and
 // `ready`, and from then on every frame pushed to it, each through the connection's own
-// compressor with one flush per frame. Output is bounded: past server.max_queued_bytes the queued frames are dropped and
-// replaced by one `resync` for all topics; a write stuck for server.write_timeout_s closes the
-// connection at the next heartbeat tick. Heartbeat comments keep idle connections alive through
-// proxies; at each heartbeat tick a stream whose token has expired is closed (the client reconnects
-// with its current credentials), and a stream idle for the whole interval releases its compressor's
-// encoder (its next frame continues the stream with a fresh one). end() - access revoked, or a
-// graceful shutdown - writes a last frame, then closes.
+// compressor with one flush per frame. Output is bounded: past server.max_queued_bytes the queued
+// frames are dropped and replaced by one `resync` for all topics; a write stuck for
+// server.write_timeout_s closes the connection at the next heartbeat tick. Heartbeat comments keep
+// idle connections alive through proxies; at each heartbeat tick a stream whose token has expired
+// is closed (the client reconnects with its current credentials), and a stream idle for the whole
+// interval releases its compressor's encoder (its next frame continues the stream with a fresh
+// one). end() - access revoked, or a graceful shutdown - writes a last frame, then closes.
 //
 // Threading: everything runs on the connection's shard strand (shared with the shard's other
 // connections); push() and end() are the thread-safe entries (they post), deliver() is the Hub's
 // call from a handler already on that strand. Exceptions never escape a handler: a failure
 // closes this session only.
 
-#include "wire/frame.hpp"
 #include "sse/compressor.hpp"
-#include "sse/stream_admission.hpp"
 #include "sse/http_util.hpp"
+#include "sse/stream_admission.hpp"
 #include "sse/stream_service.hpp"
+#include "wire/frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -66,25 +66,25 @@ private:
     std::string accept_encoding_;
     std::shared_ptr<OpenRequest> open_request_;
     std::vector<std::string> topic_keys_;
-    std::string subject_;  // the slot's owner in HttpContext::limits
-    std::optional<std::int64_t> token_expires_at_;  // unix seconds
-    bool counted_ = false;  // holds a slot in HttpContext::limits
-    bool opened_ = false;   // the core answered Ok: close() must release the topics
-    bool ending_ = false;   // end() was called: write what is queued, then close
+    std::string subject_;                          // the slot's owner in HttpContext::limits
+    std::optional<std::int64_t> token_expires_at_; // unix seconds
+    bool counted_ = false;                         // holds a slot in HttpContext::limits
+    bool opened_ = false; // the core answered Ok: close() must release the topics
+    bool ending_ = false; // end() was called: write what is queued, then close
     bool closed_ = false;
 
     std::unique_ptr<Compressor> compressor_;
-    std::string head_;  // response head, written before the first frame (never compressed)
+    std::string head_; // response head, written before the first frame (never compressed)
     std::deque<wire::FramePtr> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     std::vector<wire::FramePtr> in_flight_;
     std::string compressed_;
     std::vector<boost::asio::const_buffer> buffers_;
-    std::chrono::steady_clock::time_point write_started_;  // of the write in flight
+    std::chrono::steady_clock::time_point write_started_; // of the write in flight
     boost::asio::steady_timer heartbeat_timer_;
     bool wrote_since_heartbeat_ = false;
     std::array<char, 512> read_buffer_{};
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

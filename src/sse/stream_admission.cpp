@@ -18,9 +18,9 @@ authenticate(const HttpContext& context, const std::string& token, std::int64_t 
     }
     auto verified = context.verifier->verify(token, now_unix_s);
     if (auto* error = std::get_if<auth::JwtError>(&verified)) {
-        return Refused{http::status::unauthorized,
-                       {{"error", "unauthorized"},
-                        {"reason", std::string(auth::to_string(*error))}}};
+        return Refused{
+            http::status::unauthorized,
+            {{"error", "unauthorized"}, {"reason", std::string(auth::to_string(*error))}}};
     }
     auto& ok = std::get<auth::VerifiedToken>(verified);
     return std::pair{Identity{std::move(ok.subject), std::move(ok.claims)},
@@ -49,14 +49,14 @@ std::optional<Refused> take_slot(HttpContext& context, const std::string& subjec
     return Refused{http::status::service_unavailable, {{"error", "unavailable"}}, 5};
 }
 
-}  // namespace
+} // namespace
 
 std::variant<Admitted, Refused> admit_stream(HttpContext& context, const Request& request,
                                              std::int64_t now_unix_s) {
     const auto query = split_target(request.target()).second;
-    auto parsed = parse_stream_request(context.config, query, request["Last-Event-ID"],
-                                       request[http::field::authorization],
-                                       request[http::field::cookie]);
+    auto parsed =
+        parse_stream_request(context.config, query, request["Last-Event-ID"],
+                             request[http::field::authorization], request[http::field::cookie]);
     if (auto* error = std::get_if<HttpError>(&parsed)) {
         return Refused{static_cast<http::status>(error->status), error->body};
     }
@@ -75,30 +75,28 @@ std::variant<Admitted, Refused> admit_stream(HttpContext& context, const Request
     }
     admitted.subject = who.subject;
     admitted.token_expires_at = expires_at;
-    admitted.request = std::make_shared<OpenRequest>(
-        OpenRequest{std::move(stream_request.topics), std::move(who),
-                    std::move(stream_request.last_event_id)});
+    admitted.request = std::make_shared<OpenRequest>(OpenRequest{
+        std::move(stream_request.topics), std::move(who), std::move(stream_request.last_event_id)});
     return admitted;
 }
 
 Refused refusal_for(const OpenResult& result) {
     if (result.status == OpenStatus::Forbidden) {
-        return Refused{http::status::forbidden, {{"error", "forbidden"}, {"topics", result.denied}}};
+        return Refused{http::status::forbidden,
+                       {{"error", "forbidden"}, {"topics", result.denied}}};
     }
     return Refused{http::status::service_unavailable,
                    {{"error", "unavailable"}, {"reason", result.reason}},
                    2};
 }
 
-std::string stream_response_head(const Config& config, Encoding encoding,
-                                 std::string_view origin) {
-    std::string head =
-        "HTTP/1.1 200 OK\r\n"
-        "Server: deltacast\r\n"
-        "Content-Type: text/event-stream\r\n"
-        "Cache-Control: no-cache, no-transform\r\n"
-        "X-Accel-Buffering: no\r\n"
-        "Connection: close\r\n";
+std::string stream_response_head(const Config& config, Encoding encoding, std::string_view origin) {
+    std::string head = "HTTP/1.1 200 OK\r\n"
+                       "Server: deltacast\r\n"
+                       "Content-Type: text/event-stream\r\n"
+                       "Cache-Control: no-cache, no-transform\r\n"
+                       "X-Accel-Buffering: no\r\n"
+                       "Connection: close\r\n";
     if (encoding != Encoding::Identity) {
         head += "Content-Encoding: ";
         head += content_encoding_name(encoding);
@@ -111,4 +109,4 @@ std::string stream_response_head(const Config& config, Encoding encoding,
     return head + "\r\n";
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -32,7 +32,7 @@ struct Admitted {
     std::shared_ptr<OpenRequest> request;
     std::vector<std::string> topic_keys;
     std::string subject;
-    std::optional<std::int64_t> token_expires_at;  // unix seconds; none with auth.mode none
+    std::optional<std::int64_t> token_expires_at; // unix seconds; none with auth.mode none
 };
 
 /// A refusal: status, JSON body, and a Retry-After in seconds when > 0.
@@ -58,7 +58,6 @@ Refused refusal_for(const OpenResult& result);
 
 /// The head of a 200 stream response: SSE headers, Content-Encoding for a compressed stream
 /// (`encoding` other than Identity), CORS headers for a listed `origin`.
-std::string stream_response_head(const Config& config, Encoding encoding,
-                                 std::string_view origin);
+std::string stream_response_head(const Config& config, Encoding encoding, std::string_view origin);
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

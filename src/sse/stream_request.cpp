@@ -35,7 +35,7 @@ HttpError bad_request(std::string message, std::string topic = {}) {
     return HttpError{400, std::move(body)};
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space) {
     std::string out;
@@ -121,4 +121,4 @@ std::variant<StreamRequest, HttpError> parse_stream_request(const Config& config
     return request;
 }
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

@@ -21,13 +21,13 @@ namespace deltacast::sse {
 
 struct HttpError {
     unsigned status = 400;
-    nlohmann::json body;  // {"error": "...", ...}
+    nlohmann::json body; // {"error": "...", ...}
 };
 
 struct StreamRequest {
     std::vector<topics::Topic> topics;
-    std::string last_event_id;  // "" when not resuming
-    std::string token;          // "" when none was sent
+    std::string last_event_id; // "" when not resuming
+    std::string token;         // "" when none was sent
 };
 
 inline constexpr std::size_t kMaxLastEventIdBytes = 128;
@@ -48,4 +48,4 @@ std::variant<StreamRequest, HttpError> parse_stream_request(const Config& config
                                                             std::string_view authorization,
                                                             std::string_view cookie);
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

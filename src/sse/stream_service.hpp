@@ -24,7 +24,7 @@ struct Identity {
 struct OpenRequest {
     std::vector<topics::Topic> topics;
     Identity identity;
-    std::string last_event_id;  // Last-Event-ID / lastEventId; "" for a fresh stream
+    std::string last_event_id; // Last-Event-ID / lastEventId; "" for a fresh stream
     bool resume() const { return !last_event_id.empty(); }
 };
 
@@ -32,8 +32,8 @@ enum class OpenStatus { Ok, Forbidden, Unavailable };
 
 struct OpenResult {
     OpenStatus status = OpenStatus::Ok;
-    std::vector<std::string> denied;  // Forbidden: every denied topic
-    std::string reason;               // Unavailable: why
+    std::vector<std::string> denied; // Forbidden: every denied topic
+    std::string reason;              // Unavailable: why
 };
 
 /// Opening and closing streams: implemented by streams::StreamOpener.
@@ -69,8 +69,8 @@ public:
     virtual std::string metrics_text() const = 0;
     /// SELECT pg_listening_channels() on the listener's session (debug endpoint); `done` runs
     /// on the core strand.
-    virtual void listening_channels(
-        std::function<void(std::optional<std::vector<std::string>>)> done) = 0;
+    virtual void
+    listening_channels(std::function<void(std::optional<std::vector<std::string>>)> done) = 0;
 };
 
-}  // namespace deltacast::sse
+} // namespace deltacast::sse

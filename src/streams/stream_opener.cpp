@@ -25,12 +25,14 @@ std::vector<std::string> keys_of(const std::vector<topics::Topic>& topics) {
     return keys;
 }
 
-}  // namespace
+} // namespace
 
 StreamOpener::StreamOpener(asio::any_io_executor core, Parts parts, Metrics& metrics)
     : core_(std::move(core)), parts_(parts), metrics_(metrics) {}
 
-const std::string& StreamOpener::epoch() const { return parts_.ids.epoch(); }
+const std::string& StreamOpener::epoch() const {
+    return parts_.ids.epoch();
+}
 
 void StreamOpener::open(std::shared_ptr<const sse::OpenRequest> request,
                         std::shared_ptr<sse::Subscriber> subscriber,
@@ -58,22 +60,22 @@ void StreamOpener::open(std::shared_ptr<const sse::OpenRequest> request,
 void StreamOpener::subscribe(std::shared_ptr<const sse::OpenRequest> request,
                              std::shared_ptr<sse::Subscriber> subscriber,
                              std::function<void(sse::OpenResult)> done) {
-    parts_.topics.subscribe(request->topics, [this, request, subscriber,
-                                              done](topics::SubscribeStatus status) {
-        if (status != topics::SubscribeStatus::Ok) {
-            done({sse::OpenStatus::Unavailable,
-                  {},
-                  status == topics::SubscribeStatus::Timeout ? "subscribe timed out"
-                                                             : "database unavailable"});
-            return;
-        }
-        // Joined before `done` (guarantee 1), caught up in the same handler (guarantee 2).
-        parts_.hub.join(keys_of(request->topics), subscriber);
-        parts_.registry.add(request, subscriber);
-        done({sse::OpenStatus::Ok, {}, {}});
-        catch_up(*request, subscriber);
-        parts_.rooms.stream_opened(*request, subscriber);
-    });
+    parts_.topics.subscribe(
+        request->topics, [this, request, subscriber, done](topics::SubscribeStatus status) {
+            if (status != topics::SubscribeStatus::Ok) {
+                done({sse::OpenStatus::Unavailable,
+                      {},
+                      status == topics::SubscribeStatus::Timeout ? "subscribe timed out"
+                                                                 : "database unavailable"});
+                return;
+            }
+            // Joined before `done` (guarantee 1), caught up in the same handler (guarantee 2).
+            parts_.hub.join(keys_of(request->topics), subscriber);
+            parts_.registry.add(request, subscriber);
+            done({sse::OpenStatus::Ok, {}, {}});
+            catch_up(*request, subscriber);
+            parts_.rooms.stream_opened(*request, subscriber);
+        });
 }
 
 void StreamOpener::catch_up(const sse::OpenRequest& request,
@@ -115,4 +117,4 @@ void StreamOpener::close(std::shared_ptr<const sse::OpenRequest> request,
     });
 }
 
-}  // namespace deltacast::streams
+} // namespace deltacast::streams

@@ -26,15 +26,15 @@
 namespace deltacast {
 struct Config;
 struct Metrics;
-}  // namespace deltacast
+} // namespace deltacast
 namespace deltacast::delta {
 class DeltaEngine;
 class ReplayStore;
-}  // namespace deltacast::delta
+} // namespace deltacast::delta
 namespace deltacast::topics {
 class AccessChecker;
 class TopicManager;
-}  // namespace deltacast::topics
+} // namespace deltacast::topics
 namespace deltacast::wire {
 class EventIds;
 }
@@ -80,4 +80,4 @@ private:
     Metrics& metrics_;
 };
 
-}  // namespace deltacast::streams
+} // namespace deltacast::streams

@@ -1,37 +1,37 @@
 #include "streams/stream_registry.hpp"
 
-#include "wire/events.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
+#include "wire/events.hpp"
 
 #include <algorithm>
 
 namespace deltacast::streams {
 namespace {
 
-constexpr std::chrono::milliseconds kTick{1000};  // re-check granularity
+constexpr std::chrono::milliseconds kTick{1000}; // re-check granularity
 
 bool has_sql_rule(const sse::OpenRequest& request) {
-    return std::any_of(request.topics.begin(), request.topics.end(), [](const topics::Topic& t) {
-        return t.kind->access.rfind("sql:", 0) == 0;
-    });
+    return std::any_of(request.topics.begin(), request.topics.end(),
+                       [](const topics::Topic& t) { return t.kind->access.rfind("sql:", 0) == 0; });
 }
 
-}  // namespace
+} // namespace
 
-StreamRegistry::StreamRegistry(std::chrono::seconds recheck_interval,
-                               topics::AccessChecker* access, topics::Scheduler& scheduler,
-                               Metrics& metrics)
+StreamRegistry::StreamRegistry(std::chrono::seconds recheck_interval, topics::AccessChecker* access,
+                               topics::Scheduler& scheduler, Metrics& metrics)
     : interval_(recheck_interval), access_(recheck_interval.count() > 0 ? access : nullptr),
       scheduler_(scheduler), metrics_(metrics) {}
 
-StreamRegistry::~StreamRegistry() { scheduler_.cancel(tick_timer_); }
+StreamRegistry::~StreamRegistry() {
+    scheduler_.cancel(tick_timer_);
+}
 
 void StreamRegistry::add(std::shared_ptr<const sse::OpenRequest> request,
                          std::shared_ptr<sse::Subscriber> subscriber) {
     const bool recheck = !draining_ && access_ != nullptr && has_sql_rule(*request);
-    const auto& stream =
-        streams_[subscriber.get()] = Stream{std::move(request), subscriber, next_serial_++, recheck};
+    const auto& stream = streams_[subscriber.get()] =
+        Stream{std::move(request), subscriber, next_serial_++, recheck};
     if (draining_) {
         end_at_random(subscriber);
         return;
@@ -101,15 +101,14 @@ void StreamRegistry::recheck(const Stream& stream) {
                    [this, due](topics::AccessResult result) {
                        const Stream* open = find(due);
                        if (open == nullptr || draining_) {
-                           return;  // closed meanwhile, or being ended anyway
+                           return; // closed meanwhile, or being ended anyway
                        }
-                       if (result.denied.empty()) {  // allowed, or unknown: try again later
+                       if (result.denied.empty()) { // allowed, or unknown: try again later
                            enqueue_recheck(*open);
                            return;
                        }
                        log::get("sse")->info("access revoked subject={} topics={}",
-                                             open->request->identity.subject,
-                                             result.denied.size());
+                                             open->request->identity.subject, result.denied.size());
                        metrics_.streams_revoked.fetch_add(1, std::memory_order_relaxed);
                        auto frame = std::make_shared<wire::Frame>();
                        wire::append_revoked(frame->bytes, result.denied, "access-revoked");
@@ -132,8 +131,8 @@ void StreamRegistry::drain(std::chrono::milliseconds spread, std::function<void(
 }
 
 void StreamRegistry::end_at_random(const std::shared_ptr<sse::Subscriber>& subscriber) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_deadline_ -
-                                                                            scheduler_.now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(drain_deadline_ - scheduler_.now());
     const auto span = std::max<std::int64_t>(left.count(), 0);
     const std::chrono::milliseconds delay{
         std::uniform_int_distribution<std::int64_t>(0, span)(random_)};
@@ -145,4 +144,4 @@ void StreamRegistry::end_at_random(const std::shared_ptr<sse::Subscriber>& subsc
     });
 }
 
-}  // namespace deltacast::streams
+} // namespace deltacast::streams

@@ -40,7 +40,8 @@ public:
     StreamRegistry(const StreamRegistry&) = delete;
     StreamRegistry& operator=(const StreamRegistry&) = delete;
 
-    void add(std::shared_ptr<const sse::OpenRequest> request, std::shared_ptr<sse::Subscriber> subscriber);
+    void add(std::shared_ptr<const sse::OpenRequest> request,
+             std::shared_ptr<sse::Subscriber> subscriber);
     void remove(const std::shared_ptr<sse::Subscriber>& subscriber);
 
     /// Ends every stream, those added later included, at a random moment within `spread`;
@@ -54,13 +55,13 @@ private:
     struct Due {
         topics::Clock::time_point at;
         const sse::Subscriber* key;
-        std::uint64_t serial;  // tells a re-used address from the stream it was queued for
+        std::uint64_t serial; // tells a re-used address from the stream it was queued for
     };
     struct Stream {
         std::shared_ptr<const sse::OpenRequest> request;
         std::shared_ptr<sse::Subscriber> subscriber;
         std::uint64_t serial;
-        bool rechecked;  // has (or will again have) an entry in due_
+        bool rechecked; // has (or will again have) an entry in due_
     };
     void enqueue_recheck(const Stream& stream);
     const Stream* find(const Due& due) const;
@@ -78,7 +79,7 @@ private:
     // are skipped when due, and compacted away once they outnumber the live ones, so that
     // churn cannot grow the queue past twice the re-checked streams.
     std::deque<Due> due_;
-    std::size_t rechecked_ = 0;  // streams with rechecked = true
+    std::size_t rechecked_ = 0; // streams with rechecked = true
     std::uint64_t next_serial_ = 1;
     topics::Scheduler::TimerId tick_timer_ = 0;
     bool draining_ = false;
@@ -87,4 +88,4 @@ private:
     std::mt19937_64 random_{std::random_device{}()};
 };
 
-}  // namespace deltacast::streams
+} // namespace deltacast::streams

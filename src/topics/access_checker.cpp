@@ -9,7 +9,7 @@ namespace deltacast::topics {
 namespace {
 constexpr std::string_view kClaimPrefix = "claim:";
 constexpr std::string_view kSqlPrefix = "sql:";
-}  // namespace
+} // namespace
 
 AccessChecker::AccessChecker(const Config& config, AccessQuery& query, Scheduler& scheduler,
                              Metrics& metrics)
@@ -19,7 +19,7 @@ void AccessChecker::check(const std::vector<Topic>& topics, const std::string& s
                           const nlohmann::json& claims, std::function<void(AccessResult)> done) {
     struct Pending {
         AccessResult result;
-        std::size_t remaining = 1;  // released after the loop, so done runs once, at the end
+        std::size_t remaining = 1; // released after the loop, so done runs once, at the end
         std::function<void(AccessResult)> done;
         void release() {
             if (--remaining == 0) {
@@ -93,4 +93,4 @@ void AccessChecker::remember(const std::string& key, bool allowed) {
     }
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

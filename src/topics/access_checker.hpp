@@ -35,14 +35,13 @@ public:
 };
 
 struct AccessResult {
-    std::vector<std::string> denied;  // topic keys
-    bool failed = false;              // a rule could not be evaluated (database trouble)
+    std::vector<std::string> denied; // topic keys
+    bool failed = false;             // a rule could not be evaluated (database trouble)
 };
 
 class AccessChecker {
 public:
-    AccessChecker(const Config& config, AccessQuery& query, Scheduler& scheduler,
-                  Metrics& metrics);
+    AccessChecker(const Config& config, AccessQuery& query, Scheduler& scheduler, Metrics& metrics);
 
     void check(const std::vector<Topic>& topics, const std::string& subject,
                const nlohmann::json& claims, std::function<void(AccessResult)> done);
@@ -62,8 +61,8 @@ private:
     AccessQuery& query_;
     Scheduler& scheduler_;
     Metrics& metrics_;
-    std::list<Entry> lru_;  // most recently used first
+    std::list<Entry> lru_; // most recently used first
     std::unordered_map<std::string, std::list<Entry>::iterator> cache_;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

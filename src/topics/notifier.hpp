@@ -41,4 +41,4 @@ public:
     virtual void on_resubscribed() = 0;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -16,4 +16,4 @@ void PgAccessQuery::allowed(const std::string& sql, const std::string& topic_id,
     });
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

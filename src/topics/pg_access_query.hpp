@@ -24,4 +24,4 @@ private:
     pg::QueryPool& pool_;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

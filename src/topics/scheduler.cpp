@@ -28,4 +28,4 @@ void AsioScheduler::cancel(TimerId id) {
     }
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 class Scheduler {
 public:
-    using TimerId = std::uint64_t;  // 0 is never a valid id
+    using TimerId = std::uint64_t; // 0 is never a valid id
 
     virtual ~Scheduler() = default;
     virtual Clock::time_point now() const = 0;
@@ -43,4 +43,4 @@ private:
     std::unordered_map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -37,10 +37,10 @@ bool set_error(std::string* error, std::string message) {
     return false;
 }
 
-}  // namespace
+} // namespace
 
-std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind,
-                                              std::string_view payload, std::string* error) {
+std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind, std::string_view payload,
+                                              std::string* error) {
     const auto json = nlohmann::json::parse(payload, nullptr, false);
     if (json.is_discarded() || !json.is_object()) {
         set_error(error, "payload is not a JSON object");
@@ -63,8 +63,8 @@ std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind,
         for (const auto& value : *it) {
             auto id = canonical_id(entity.id_type, value);
             if (!id) {
-                set_error(error, entity.ids_key + " holds an invalid " +
-                                     to_string(entity.id_type) + " id");
+                set_error(error, entity.ids_key + " holds an invalid " + to_string(entity.id_type) +
+                                     " id");
                 return std::nullopt;
             }
             ids[e].push_back(std::move(*id));
@@ -77,4 +77,4 @@ std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind,
     return ids;
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -19,7 +19,7 @@ using EntityIds = std::vector<std::vector<std::string>>;
 /// each entity's `ids_key`, when present, must be an array of ids valid for the entity's
 /// id_type (integers or decimal strings for bigint, strings otherwise; uuids are lower-cased).
 /// Unknown keys are ignored; a payload naming none of the kind's keys is an error.
-std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind,
-                                              std::string_view payload, std::string* error);
+std::optional<EntityIds> parse_signal_payload(const TopicKindConfig& kind, std::string_view payload,
+                                              std::string* error);
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -55,7 +55,7 @@ bool fail(TopicError* error, std::string message, std::string_view topic) {
     return false;
 }
 
-}  // namespace
+} // namespace
 
 bool valid_id(IdType type, std::string_view id) {
     switch (type) {
@@ -134,4 +134,4 @@ std::optional<Topic> topic_from_channel(const Config& config, std::string_view c
     return parse_topic(config, channel.substr(prefix.size()), nullptr);
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

@@ -17,10 +17,10 @@
 namespace deltacast::topics {
 
 struct Topic {
-    const TopicKindConfig* kind = nullptr;  // points into the process's Config
-    std::string id;       // "42"
-    std::string key;      // "chat:42"
-    std::string channel;  // "signal:chat:42"
+    const TopicKindConfig* kind = nullptr; // points into the process's Config
+    std::string id;                        // "42"
+    std::string key;                       // "chat:42"
+    std::string channel;                   // "signal:chat:42"
 
     bool is_poke() const { return kind->mode == TopicMode::Poke; }
 };
@@ -48,4 +48,4 @@ std::optional<std::vector<Topic>> parse_topic_list(const Config& config, std::st
 /// channel without the prefix or with an invalid topic.
 std::optional<Topic> topic_from_channel(const Config& config, std::string_view channel);
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

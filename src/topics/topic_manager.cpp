@@ -20,14 +20,14 @@ struct TopicManager::Op {
 struct TopicManager::State {
     Topic topic;
     int refs = 0;
-    bool active = false;            // LISTEN confirmed on the current connection
-    bool listen_requested = false;  // a LISTEN is on its way
-    std::uint64_t generation = 0;   // tells this state's LISTEN answers from a dropped one's
+    bool active = false;           // LISTEN confirmed on the current connection
+    bool listen_requested = false; // a LISTEN is on its way
+    std::uint64_t generation = 0;  // tells this state's LISTEN answers from a dropped one's
     std::vector<std::shared_ptr<Op>> waiters;
     Scheduler::TimerId linger = 0;
-    Scheduler::TimerId window = 0;  // 0 = idle; else the pending flush or the window's end
-    bool gathered = false;          // a signal arrived since the last flush
-    EntityIds ids;                  // gathered since the last flush
+    Scheduler::TimerId window = 0; // 0 = idle; else the pending flush or the window's end
+    bool gathered = false;         // a signal arrived since the last flush
+    EntityIds ids;                 // gathered since the last flush
 };
 
 namespace {
@@ -36,8 +36,7 @@ log::RateLimit malformed_log_limit(10, std::chrono::seconds(10));
 
 TopicManager::TopicManager(const Config& config, Notifier& notifier, Scheduler& scheduler,
                            WindowSink& sink, Metrics& metrics)
-    : config_(config), notifier_(notifier), scheduler_(scheduler), sink_(sink),
-      metrics_(metrics) {}
+    : config_(config), notifier_(notifier), scheduler_(scheduler), sink_(sink), metrics_(metrics) {}
 
 TopicManager::~TopicManager() = default;
 
@@ -78,9 +77,9 @@ void TopicManager::subscribe(const std::vector<Topic>& topics, SubscribeDone don
         finish(op, SubscribeStatus::Ok);
         return;
     }
-    op->deadline = scheduler_.schedule_after(
-        std::chrono::milliseconds(config_.server.subscribe_timeout_ms),
-        [this, op] { finish(op, SubscribeStatus::Timeout); });
+    op->deadline =
+        scheduler_.schedule_after(std::chrono::milliseconds(config_.server.subscribe_timeout_ms),
+                                  [this, op] { finish(op, SubscribeStatus::Timeout); });
 }
 
 TopicManager::State& TopicManager::acquire(const Topic& topic) {
@@ -103,7 +102,7 @@ TopicManager::State& TopicManager::acquire(const Topic& topic) {
 void TopicManager::on_listen_result(const std::string& key, std::uint64_t generation, bool ok) {
     const auto it = topics_.find(key);
     if (it == topics_.end() || it->second.generation != generation) {
-        return;  // every subscriber left and the topic was dropped (maybe re-created) meanwhile
+        return; // every subscriber left and the topic was dropped (maybe re-created) meanwhile
     }
     State& state = it->second;
     state.listen_requested = false;
@@ -135,7 +134,7 @@ void TopicManager::finish(const std::shared_ptr<Op>& op, SubscribeStatus status)
     }
     if (status != SubscribeStatus::Ok) {
         for (const Topic& topic : op->topics) {
-            release(topic.key);  // roll back: no partial subscription survives a failure
+            release(topic.key); // roll back: no partial subscription survives a failure
         }
     }
     op->done(status);
@@ -168,7 +167,7 @@ void TopicManager::expire_linger(const std::string& key) {
     State& state = it->second;
     state.linger = 0;
     if (state.refs > 0) {
-        return;  // someone came back during the linger
+        return; // someone came back during the linger
     }
     notifier_.unlisten(state.topic.channel);
     sink_.on_unlistened(state.topic);
@@ -209,8 +208,8 @@ void TopicManager::on_notification(std::string_view channel, std::string_view pa
     metrics_.signals_malformed.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (malformed_log_limit.allow(suppressed)) {
-        log::get("topics")->warn("signal on unknown channel channel=\"{}\" suppressed={}",
-                                 channel, suppressed);
+        log::get("topics")->warn("signal on unknown channel channel=\"{}\" suppressed={}", channel,
+                                 suppressed);
     }
 }
 
@@ -252,7 +251,7 @@ void TopicManager::flush(const std::string& key) {
     }
     State& state = it->second;
     if (!state.gathered) {
-        state.window = 0;  // a quiet window: back to idle, the next signal goes out at once
+        state.window = 0; // a quiet window: back to idle, the next signal goes out at once
         return;
     }
     // The window starts at this flush and is never extended: what arrives within it waits for
@@ -293,4 +292,4 @@ void TopicManager::on_resubscribed() {
     }
 }
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

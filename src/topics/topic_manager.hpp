@@ -47,7 +47,7 @@
 namespace deltacast {
 struct Config;
 struct Metrics;
-}  // namespace deltacast
+} // namespace deltacast
 
 namespace deltacast::topics {
 
@@ -107,4 +107,4 @@ private:
     std::uint64_t generations_ = 0;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

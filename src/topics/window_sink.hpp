@@ -17,7 +17,7 @@ namespace deltacast::topics {
 /// The ids one window coalesced for one topic (deduplicated, sorted), or a poke.
 struct WindowBatch {
     Topic topic;
-    EntityIds ids;  // per entity of topic.kind; empty for poke topics
+    EntityIds ids; // per entity of topic.kind; empty for poke topics
 };
 
 class WindowSink {
@@ -51,4 +51,4 @@ public:
     virtual void on_resubscribed() = 0;
 };
 
-}  // namespace deltacast::topics
+} // namespace deltacast::topics

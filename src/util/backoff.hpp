@@ -18,4 +18,4 @@ inline std::chrono::milliseconds backoff_delay(int attempt, int min_ms, int max_
     return std::chrono::milliseconds(draw(rng));
 }
 
-}  // namespace deltacast
+} // namespace deltacast

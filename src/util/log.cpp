@@ -22,15 +22,14 @@ spdlog::level::level_enum& current_level() {
     return level;
 }
 
-}  // namespace
+} // namespace
 
 void init(const std::string& level) {
     std::lock_guard lock(registry_mutex());
     current_level() = spdlog::level::from_str(level);
     shared_sink()->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%n] %v");
-    spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) {
-        l->set_level(current_level());
-    });
+    spdlog::apply_all(
+        [](const std::shared_ptr<spdlog::logger>& l) { l->set_level(current_level()); });
 }
 
 std::shared_ptr<spdlog::logger> get(const std::string& module) {
@@ -61,4 +60,4 @@ bool RateLimit::allow(std::uint64_t& suppressed) {
     return false;
 }
 
-}  // namespace deltacast::log
+} // namespace deltacast::log

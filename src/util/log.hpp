@@ -36,4 +36,4 @@ private:
     std::atomic<std::uint64_t> dropped_{0};
 };
 
-}  // namespace deltacast::log
+} // namespace deltacast::log

@@ -5,17 +5,21 @@
 namespace deltacast {
 namespace {
 
-constexpr const char* type_name(const Metrics::Gauge&) { return "gauge"; }
-constexpr const char* type_name(const Metrics::Counter&) { return "counter"; }
+constexpr const char* type_name(const Metrics::Gauge&) {
+    return "gauge";
+}
+constexpr const char* type_name(const Metrics::Counter&) {
+    return "counter";
+}
 
-}  // namespace
+} // namespace
 
 std::string render_prometheus(const Metrics& m) {
     std::string out;
     out.reserve(8192);
     auto out_it = std::back_inserter(out);
-#define DELTACAST_METRIC_RENDER(kind, member, name, help)                                        \
-    fmt::format_to(out_it, "# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help,             \
+#define DELTACAST_METRIC_RENDER(kind, member, name, help)                                          \
+    fmt::format_to(out_it, "# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help,                \
                    type_name(m.member), m.member.load(std::memory_order_relaxed));
     DELTACAST_METRICS(DELTACAST_METRIC_RENDER)
 #undef DELTACAST_METRIC_RENDER
@@ -28,4 +32,4 @@ std::string render_prometheus(const Metrics& m) {
     return out;
 }
 
-}  // namespace deltacast
+} // namespace deltacast

@@ -108,4 +108,4 @@ struct Metrics {
 /// The metrics as Prometheus text exposition format (version 0.0.4).
 std::string render_prometheus(const Metrics& m);
 
-}  // namespace deltacast
+} // namespace deltacast

@@ -15,7 +15,7 @@ std::optional<std::uint64_t> EventIds::parse(std::string_view id) const {
     std::uint64_t seq = 0;
     const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
     if (ec != std::errc() || ptr != digits.data() + digits.size() || seq > seq_) {
-        return std::nullopt;  // not a number, or an id this process never issued
+        return std::nullopt; // not a number, or an id this process never issued
     }
     return seq;
 }
@@ -28,4 +28,4 @@ std::string make_epoch() {
     return buf;
 }
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

@@ -29,4 +29,4 @@ private:
 /// A fresh random epoch: 8 lower-case hex digits.
 std::string make_epoch();
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

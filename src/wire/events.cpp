@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace deltacast::wire {
 namespace {
 
@@ -20,9 +19,11 @@ std::string topic_entity_prefix(std::string_view topic, std::string_view entity)
     return "{\"topic\":" + json_quote(topic) + ",\"entity\":" + json_quote(entity);
 }
 
-}  // namespace
+} // namespace
 
-std::string json_quote(std::string_view s) { return nlohmann::json(s).dump(); }
+std::string json_quote(std::string_view s) {
+    return nlohmann::json(s).dump();
+}
 
 void append_upsert(std::string& out, std::string_view id, std::string_view topic,
                    std::string_view entity, const std::vector<std::string_view>& rows,
@@ -68,22 +69,22 @@ void append_poke(std::string& out, std::string_view id, std::string_view topic) 
 void append_resync(std::string& out, const std::vector<std::string>& topics,
                    std::string_view reason) {
     append_event(out, "resync", "",
-                      "{\"topics\":" + json_array_of_strings(topics) +
-                          ",\"reason\":" + json_quote(reason) + "}");
+                 "{\"topics\":" + json_array_of_strings(topics) +
+                     ",\"reason\":" + json_quote(reason) + "}");
 }
 
 void append_revoked(std::string& out, const std::vector<std::string>& topics,
                     std::string_view reason) {
     append_event(out, "revoked", "",
-                      "{\"topics\":" + json_array_of_strings(topics) +
-                          ",\"reason\":" + json_quote(reason) + "}");
+                 "{\"topics\":" + json_array_of_strings(topics) +
+                     ",\"reason\":" + json_quote(reason) + "}");
 }
 
 void append_ready(std::string& out, std::string_view epoch,
                   const std::vector<std::string>& topics) {
     append_event(out, "ready", "",
-                      "{\"epoch\":" + json_quote(epoch) +
-                          ",\"topics\":" + json_array_of_strings(topics) + "}");
+                 "{\"epoch\":" + json_quote(epoch) +
+                     ",\"topics\":" + json_array_of_strings(topics) + "}");
 }
 
 namespace {
@@ -98,7 +99,7 @@ std::string members_json(const std::vector<MemberView>& members) {
     return out + "]";
 }
 
-}  // namespace
+} // namespace
 
 void append_presence_state(std::string& out, std::string_view topic,
                            const std::vector<MemberView>& members) {
@@ -136,4 +137,4 @@ void append_broadcast(std::string& out, std::string_view topic, std::string_view
     append_event(out, "broadcast", "", body + "}");
 }
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

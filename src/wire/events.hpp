@@ -49,4 +49,4 @@ void append_presence_count(std::string& out, std::string_view topic, std::size_t
 void append_broadcast(std::string& out, std::string_view topic, std::string_view name,
                       std::string_view from, std::string_view data);
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

@@ -10,11 +10,11 @@
 namespace deltacast::wire {
 
 struct Frame {
-    std::string topic;            // topic key, for fan-out
-    std::string bytes;            // one or more complete SSE events
-    std::uint64_t first_seq = 0;  // seq of its first event id; 0 = no ids (resync, snapshot)
+    std::string topic;           // topic key, for fan-out
+    std::string bytes;           // one or more complete SSE events
+    std::uint64_t first_seq = 0; // seq of its first event id; 0 = no ids (resync, snapshot)
     std::uint64_t last_seq = 0;
 };
 using FramePtr = std::shared_ptr<const Frame>;
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

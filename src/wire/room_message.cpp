@@ -11,9 +11,11 @@ std::string member_json(const PresenceMember& m) {
     return "{\"sub\":" + json_quote(m.sub) + ",\"meta\":" + m.meta.dump() + "}";
 }
 
-}  // namespace
+} // namespace
 
-bool is_room_message(std::string_view payload) { return payload.starts_with(kMarker); }
+bool is_room_message(std::string_view payload) {
+    return payload.starts_with(kMarker);
+}
 
 RoomMessage parse_room_message(std::string_view payload) {
     const auto doc = nlohmann::json::parse(payload, nullptr, false);
@@ -38,10 +40,9 @@ RoomMessage parse_room_message(std::string_view payload) {
             if (const auto joins = doc.find("joins"); joins != doc.end()) {
                 for (const auto& j : joins->get_ref<const nlohmann::json::array_t&>()) {
                     const auto meta = j.find("meta");
-                    msg.joins.push_back({j.at("sub").get<std::string>(),
-                                         meta != j.end() && meta->is_object()
-                                             ? *meta
-                                             : nlohmann::json::object()});
+                    msg.joins.push_back(
+                        {j.at("sub").get<std::string>(),
+                         meta != j.end() && meta->is_object() ? *meta : nlohmann::json::object()});
                 }
             }
             if (const auto leaves = doc.find("leaves"); leaves != doc.end()) {
@@ -55,8 +56,7 @@ RoomMessage parse_room_message(std::string_view payload) {
     return MalformedRoomMessage{"unknown kind"};
 }
 
-std::string broadcast_message(std::string_view name, std::string_view from,
-                              std::string_view data) {
+std::string broadcast_message(std::string_view name, std::string_view from, std::string_view data) {
     std::string out(kMarker);
     out += "\"broadcast\",\"name\":" + json_quote(name) + ",\"from\":" + json_quote(from) +
            ",\"data\":";
@@ -69,8 +69,8 @@ std::vector<std::string> presence_messages(std::string_view replica,
                                            const std::vector<std::string>& leaves,
                                            std::size_t max_bytes) {
     std::vector<std::string> out;
-    const std::string head = std::string(kMarker) + "\"presence\",\"replica\":" +
-                             json_quote(replica);
+    const std::string head =
+        std::string(kMarker) + "\"presence\",\"replica\":" + json_quote(replica);
     std::string joined;
     std::string left;
     auto flush = [&] {
@@ -109,4 +109,4 @@ std::vector<std::string> presence_messages(std::string_view replica,
     return out;
 }
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

@@ -28,7 +28,7 @@ bool is_room_message(std::string_view payload);
 struct BroadcastMessage {
     std::string name;
     std::string from;
-    std::string data;  // JSON text, as received
+    std::string data; // JSON text, as received
 };
 
 struct PresenceMember {
@@ -61,4 +61,4 @@ std::vector<std::string> presence_messages(std::string_view replica,
                                            const std::vector<std::string>& leaves,
                                            std::size_t max_bytes = 7900);
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

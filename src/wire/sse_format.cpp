@@ -7,7 +7,7 @@ namespace deltacast::wire {
 
 namespace {
 
-constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD"; // U+FFFD in UTF-8
 
 // True for the three bytes that end a line or a C string: CR, LF, NUL.
 constexpr bool is_breaker(char c) {
@@ -41,7 +41,7 @@ void append_split_data(std::string& out, std::string_view data, std::size_t pos)
             out.append(kReplacementChar);
         } else {
             if (data[pos] == '\r' && pos + 1 < data.size() && data[pos + 1] == '\n') {
-                ++pos;  // CRLF is one line break, not two
+                ++pos; // CRLF is one line break, not two
             }
             out.append("\ndata: ");
         }
@@ -52,7 +52,7 @@ void append_split_data(std::string& out, std::string_view data, std::size_t pos)
     out.append("\n\n");
 }
 
-}  // namespace
+} // namespace
 
 bool append_event(std::string& out, std::string_view event, std::string_view id,
                   std::string_view data) {
@@ -98,4 +98,4 @@ void append_retry(std::string& out, int ms) {
     out.append("\n\n");
 }
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire

@@ -24,4 +24,4 @@ void append_comment(std::string& out, std::string_view text);
 /// Appends "retry: <ms>\n\n"; a negative ms is written as 0.
 void append_retry(std::string& out, int ms);
 
-}  // namespace deltacast::wire
+} // namespace deltacast::wire
