@@ -12,7 +12,7 @@ PACKAGES=(
     libboost-dev libpq-dev libbrotli-dev zlib1g-dev libzstd-dev nlohmann-json3-dev libspdlog-dev
     libtoml11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libssl-dev
     postgresql-15 postgresql-client-15 curl
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format
     chromium nodejs nginx-light
 )
 # The web client needs Node >= 20.19 with npm. These machines run NodeSource's nodejs 20,
