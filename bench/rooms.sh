@@ -74,8 +74,17 @@ delta() {
     echo $((after - before))
 }
 presence_tuples() { # inserts updates deletes on deltacast_presence, from pg_stat_user_tables
-    psql -X -At -F' ' -c "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables
-                          WHERE relname = 'deltacast_presence'"
+    # pg_stat_user_tables lags (an idle backend reports its counts within ~10 s): wait until
+    # the counts agree with the table (inserted - deleted = rows held), 30 s at most.
+    local tuples
+    for _ in $(seq 60); do
+        tuples=$(psql -X -At -F' ' -c "SELECT n_tup_ins, n_tup_upd, n_tup_del,
+                   n_tup_ins - n_tup_del = (SELECT count(*) FROM deltacast_presence)
+                   FROM pg_stat_user_tables WHERE relname = 'deltacast_presence'")
+        [[ $tuples == *" t" ]] && break
+        sleep 0.5
+    done
+    echo "${tuples% *}"
 }
 wait_file() { # PATH PID SECONDS
     for _ in $(seq $(($3 * 10))); do
@@ -140,8 +149,11 @@ echo
 # --- (1) a room of 1,000 viewers -------------------------------------------------------------
 
 log "(1) $VIEWERS viewers"
-rooms viewers --ports "${PORTS[0]},${PORTS[1]}" --topic chat:1 --count "$VIEWERS" \
-    --ramp-per-s 500 --ready-file "$WORK/viewers.ready" --stop-file "$WORK/viewers.stop" \
+# A simple command, not the rooms() function: $! must be bench_rooms itself (taskset execs it),
+# or mark()'s SIGUSR1 would kill the function's subshell instead.
+taskset -c "$LOAD_CORE" "$BIN/bench/bench_rooms" viewers --ports "${PORTS[0]},${PORTS[1]}" \
+    --topic chat:1 --count "$VIEWERS" --ramp-per-s 500 --ready-file "$WORK/viewers.ready" \
+    --stop-file "$WORK/viewers.stop" --secret "$DELTACAST_JWT_SECRET" \
     >"$WORK/viewers.out" 2>"$WORK/viewers.err" &
 VIEWERS_PID=$!
 CHILDREN+=("$VIEWERS_PID")
@@ -231,12 +243,7 @@ wait "$CHURN_PID"
 sleep 1
 rss_after="$(rss_mib "${SERVERS[0]}") / $(rss_mib "${SERVERS[1]}")"
 m6=$(snapshot)
-# pg_stat_user_tables lags: an idle backend reports its counts within ~10 s.
-for _ in $(seq 30); do
-    t1=($(presence_tuples))
-    (( t1[2] - t0[2] >= SUBJECTS )) && break
-    sleep 0.5
-done
+t1=($(presence_tuples))
 churn=$(sed -n 's/^RESULT //p' "$WORK/churn.out")
 w_join=$(delta presence_writes_total "$m4" "$m5")
 n_join=$(delta presence_notifies_total "$m4" "$m5")
