@@ -149,6 +149,41 @@ describe('one stream per browser (shared by the tabs of one user)', () => {
     expect(await waitMetric(deltacastUrl, 'deltacast_connections', 1)).toBe(1);
   });
 
+  it('a leader tab whose renderer crashes mid-reply leaves every other tab with the complete reply', async () => {
+    // Invariant: a crash (no unload, no goodbye on the channel) releases the Web Lock with the
+    // process; another tab takes over and resumes from its last relayed id: no token lost.
+    const roles = await Promise.all(pages.map(role));
+    const leader = pages[roles.indexOf('leader')]!;
+    const rest = pages.filter((p) => p !== leader);
+    const crashed: Page[] = [];
+    for (const page of pages) page.on('crash', () => crashed.push(page));
+    const before = await maxMessageId(db);
+    await ask(rest[0]!, 'And when the leader tab crashes?');
+    const streaming = await leader.waitForSelector('li[data-role="agent"][data-done="false"]', { timeout: 20_000 });
+    const id = Number(await streaming.getAttribute('data-message-id'));
+    await leader.waitForFunction(
+      (sel) => (document.querySelector(sel)?.textContent ?? '').split(' ').length > 4,
+      `li[data-message-id="${id}"] .body`,
+    );
+    const cdp = await context.newCDPSession(leader);
+    const crashedAt = Date.now();
+    void cdp.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
+    await expect.poll(() => crashed.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(crashed).toEqual([leader]); // the other tabs live in other renderer processes
+    pages = rest;
+    const reply = await waitForReply(db, chatId, before);
+    expect(reply.id).toBe(id);
+    for (const page of pages) {
+      expect(await waitDone(page, reply.id)).toBe(reply.body);
+      await expectPrefixesOnly(page, reply.id, reply.body);
+    }
+    const newRoles = await Promise.all(pages.map(role));
+    expect(newRoles.filter((r) => r === 'leader')).toHaveLength(1);
+    console.log(`[measure] leader renderer crashed: every other tab complete ${Date.now() - crashedAt} ms later`);
+    await leader.close().catch(() => undefined);
+    expect(await waitMetric(deltacastUrl, 'deltacast_connections', 1)).toBe(1);
+  });
+
   it('a second user in another browser context gets its own stream', async () => {
     // Invariant: the share key names the user: another user's tabs never join u1's stream.
     const other = await browser.newContext();
