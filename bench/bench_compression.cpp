@@ -12,7 +12,9 @@
 // once per topic and shared by its connections would cost without cross-frame context. The
 // rows marked "release/N" call release_idle() after every N-th frame and continue the same
 // stream with a fresh encoder (what an idle connection costs when it wakes up): "release/1"
-// is the worst case, every frame on a new encoder; CPU includes the encoder's creation. The rows
+// is the worst case, every frame on a new encoder; CPU includes the encoder's creation.
+// "resumed" releases once, after the first frame: the steady state of a stream continued by a
+// successor encoder (brotli: BROTLI_PARAM_STREAM_OFFSET). The rows
 // marked "xN streams" feed each frame to N streams in turn, as a server does with one chat's
 // viewers: every compression then finds its encoder's state out of the CPU caches (N encoders
 // are far larger than the caches), which is what a frame costs at scale.
@@ -149,7 +151,8 @@ nlohmann::json report(const std::string& name, std::size_t memory, std::size_t r
 // Feeds the frames through the setting's compressor, one write_flush per frame. With `alone`,
 // each frame gets a fresh compressor: what compressing once per topic would send if a frame's
 // compressed bytes had to be valid in any connection's stream (no reference to earlier
-// frames); the stream header is then counted with each frame. With `release_every` > 0 the
+// frames); the stream header is then counted with each frame. release_every < 0: released
+// once, after the first frame ("resumed"). With `release_every` > 0 the
 // one stream's encoder is released after every release_every-th frame; memory is then the
 // largest held between two releases.
 nlohmann::json measure(const Setting& setting, const std::vector<std::string>& frames, bool alone,
@@ -164,7 +167,8 @@ nlohmann::json measure(const Setting& setting, const std::vector<std::string>& f
     for (const auto& frame : frames) {
         if (alone || !compressor) {
             compressor = deltacast::sse::make_compressor(setting.encoding, setting.settings);
-        } else if (release_every > 0 && index % static_cast<std::size_t>(release_every) == 0) {
+        } else if ((release_every > 0 && index % static_cast<std::size_t>(release_every) == 0) ||
+                   (release_every < 0 && index == 1)) {
             compressor->release_idle();
         }
         ++index;
@@ -180,6 +184,7 @@ nlohmann::json measure(const Setting& setting, const std::vector<std::string>& f
     const double cpu = cpu_seconds() - before;
     const std::string suffix = alone               ? " alone"
                                : release_every > 0 ? " release/" + std::to_string(release_every)
+                               : release_every < 0 ? " resumed"
                                                    : "";
     return report(setting.name + suffix, memory, raw, wire, cpu, frames.size());
 }
@@ -270,7 +275,7 @@ int main(int argc, char** argv) {
         print(measure(setting, frames, true));
     }
     for (const auto& setting : settings_released()) {
-        for (const int every : {1, 10}) {
+        for (const int every : {1, 10, -1}) {
             print(measure(setting, frames, false, every));
         }
     }

@@ -128,8 +128,13 @@ void SseSession::on_open(const OpenResult& result) {
     queue_.push_front(std::move(first));
     arm_heartbeat();
     do_write();
-    if (compressor_) {
-        compressor_->release_idle(); // a tab that never gets an event holds no encoder
+    // A tab that never gets an event holds no encoder: zstd and gzip free theirs right after
+    // `ready`. brotli keeps it until a heartbeat interval passes without writes: measured in
+    // bench (b) (10,000 viewers whose first event comes at once), freeing it here made the br
+    // run 1.4-1.6x the CPU per event and its p99 ~10x (bench/RESULTS.md, issue 15), while
+    // gzip gained 5%.
+    if (compressor_ && compressor_->encoding() != Encoding::Brotli) {
+        compressor_->release_idle();
     }
 }
 

@@ -9,7 +9,8 @@
 // idle connections alive through proxies; at each heartbeat tick a stream whose token has expired
 // is closed (the client reconnects with its current credentials), and a stream idle for the whole
 // interval releases its compressor's encoder (its next frame continues the stream with a fresh
-// one). end() - access revoked, or a graceful shutdown - writes a last frame, then closes.
+// one; zstd and gzip also release theirs right after `ready`). end() - access revoked, or a
+// graceful shutdown - writes a last frame, then closes.
 //
 // Threading: everything runs on the connection's shard strand (shared with the shard's other
 // connections); push() and end() are the thread-safe entries (they post), deliver() is the Hub's
