@@ -93,7 +93,7 @@ struct FanoutConfig {
     // Offered order of preference; see bench/RESULTS.md "zstd, and the default order".
     std::vector<std::string> compression = {"zstd", "gzip", "br"};
     int brotli_quality = 2;    // 0..11; 2: see bench/RESULTS.md (CPU and memory per stream)
-    int brotli_lgwin = 16;     // 10..24; small, see DESIGN-NOTES memory table
+    int brotli_lgwin = 16;     // 10..24; small: memory per connection, bench/RESULTS.md
     int gzip_level = 6;        // 1..9
     int gzip_window_bits = 10; // 9..15
     int gzip_mem_level = 4;    // 1..9
