@@ -300,6 +300,7 @@ void PgConnection::fail_jobs(const std::string& error) {
 
 void PgConnection::close() {
     connect_timer_.cancel();
+    connect_done_ = nullptr; // finish_connect() took it already when a connect ends here
     if (socket_.is_open()) {
         socket_.release();
     }

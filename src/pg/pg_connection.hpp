@@ -68,7 +68,9 @@ public:
     /// Runs once when an established connection breaks (not for a failed connect).
     void on_lost(LostHandler h) { lost_handler_ = std::move(h); }
 
-    /// Closes now; pending queries fail with "connection closed". No lost handler is called.
+    /// Closes now; pending queries fail with "connection closed". No lost handler is called, and
+    /// a connect still in progress never calls its handler (dropped here, so a handler that holds
+    /// this connection does not keep it alive).
     void close();
 
     bool is_open() const { return conn_ != nullptr && established_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace deltacast::rooms {
 namespace {
@@ -16,18 +17,20 @@ double refilled(double tokens, int rate, RateLimiter::Clock::duration elapsed) {
 int RateLimiter::take(const std::string& subject, const std::string& topic, int rate,
                       Clock::time_point now) {
     rate = std::max(rate, 1);
-    auto [it, fresh] = buckets_.try_emplace({subject, topic});
-    Bucket& bucket = it->second;
-    if (fresh) {
-        bucket = Bucket{static_cast<double>(rate), now, rate};
-        if (buckets_.size() > max_buckets_) {
-            sweep(now);
+    auto key = std::make_pair(subject, topic);
+    auto it = buckets_.find(key);
+    if (it == buckets_.end()) {
+        if (buckets_.size() >= max_buckets_) {
+            make_room(now); // before the insert: the new bucket is never swept
         }
+        it = buckets_.emplace(std::move(key), Bucket{static_cast<double>(rate), now, rate}).first;
     } else {
+        Bucket& bucket = it->second;
         bucket.tokens = refilled(bucket.tokens, rate, now - bucket.at);
         bucket.at = now;
         bucket.rate = rate;
     }
+    Bucket& bucket = it->second;
     if (bucket.tokens >= 1.0) {
         bucket.tokens -= 1.0;
         return 0;
@@ -35,14 +38,14 @@ int RateLimiter::take(const std::string& subject, const std::string& topic, int 
     return std::max(1, static_cast<int>(std::ceil((1.0 - bucket.tokens) / rate)));
 }
 
-void RateLimiter::sweep(Clock::time_point now) {
+void RateLimiter::make_room(Clock::time_point now) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
         const Bucket& b = it->second;
         it = refilled(b.tokens, b.rate, now - b.at) >= b.rate ? buckets_.erase(it) : std::next(it);
     }
-    // Still over: every bucket is in use; drop the ones touched longest ago (they have refilled
+    // Still full: every bucket is in use; drop the ones touched longest ago (they have refilled
     // the most), which at worst grants those subjects a fresh burst.
-    while (buckets_.size() > max_buckets_) {
+    while (!buckets_.empty() && buckets_.size() >= max_buckets_) {
         auto oldest =
             std::min_element(buckets_.begin(), buckets_.end(), [](const auto& a, const auto& b) {
                 return a.second.at < b.second.at;

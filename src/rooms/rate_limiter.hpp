@@ -34,7 +34,10 @@ private:
         Clock::time_point at;
         int rate = 1;
     };
-    void sweep(Clock::time_point now);
+    // Called when full, before a new bucket is inserted: drops the buckets that have refilled
+    // completely (forgetting them changes nothing), then the least recently used ones until
+    // one slot is free.
+    void make_room(Clock::time_point now);
 
     std::size_t max_buckets_;
     std::map<std::pair<std::string, std::string>, Bucket> buckets_;

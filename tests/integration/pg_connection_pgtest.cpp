@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -97,6 +98,22 @@ TEST_F(PgConnectionTest, StatementThatFailsToPrepareFailsOnlyItsQuery) {
     EXPECT_EQ(value(run("SELECT ($1::int + 1)::text", {"41"})), "42");
     const auto again = run("SELECT no_such_column FROM pg_class WHERE oid = $1", {"1"});
     EXPECT_FALSE(again.ok());  // not cached as prepared
+}
+
+// Invariant: close() during a connect drops the connect handler, so a handler that holds the
+// connection (as QueryPool's does) cannot keep it alive: the server stopped right after start
+// leaked the pool's connections (ASan) before.
+TEST_F(PgConnectionTest, CloseDuringConnectFreesTheConnection) {
+    auto conn = std::make_shared<PgConnection>(asio::make_strand(ioc_), testing::test_conninfo(),
+                                               "deltacast/test", true);
+    bool called = false;
+    conn->connect(std::chrono::seconds(5), [conn, &called](const std::string&) { called = true; });
+    const std::weak_ptr<PgConnection> weak = conn;
+    conn->close();
+    conn.reset();
+    ioc_.run_for(std::chrono::milliseconds(200)); // the cancelled waits let go of it too
+    EXPECT_TRUE(weak.expired());
+    EXPECT_FALSE(called);
 }
 
 }  // namespace

@@ -40,7 +40,20 @@ TEST(RateLimiter, BoundedBuckets) {
     for (int i = 0; i < 1000; ++i) {
         limiter.take("u" + std::to_string(i), "t", 10, t0 + std::chrono::milliseconds(i * 10));
     }
-    EXPECT_LE(limiter.buckets(), 101U);
+    EXPECT_LE(limiter.buckets(), 100U);
+}
+
+// Invariant: the bucket a take() creates while the table is full is the one it charges (the
+// room is made before the insert), so a new subject's burst is still limited.
+TEST(RateLimiter, FullTableStillLimitsTheNewSubject) {
+    RateLimiter limiter(2);
+    const auto t0 = RateLimiter::Clock::time_point{} + 1h;
+    EXPECT_EQ(limiter.take("a", "t", 2, t0), 0);
+    EXPECT_EQ(limiter.take("b", "t", 2, t0), 0);
+    EXPECT_EQ(limiter.take("c", "t", 2, t0), 0); // full: the least recently used goes
+    EXPECT_EQ(limiter.take("c", "t", 2, t0), 0);
+    EXPECT_GE(limiter.take("c", "t", 2, t0), 1); // c's burst of 2 is spent
+    EXPECT_EQ(limiter.buckets(), 2U);
 }
 
 }  // namespace
