@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('the demo in a real browser', () => {
-  it('streams the agent reply token by token, compressed with br, and refreshes the sidebar', async () => {
+  it('streams the agent reply token by token, compressed, and refreshes the sidebar', async () => {
     // Invariant: every token renders, in order, and the reply ends complete (done, full body).
     const chatId = await createChat(db, 'e2e tokens');
     const context = await browser.newContext();
@@ -41,8 +41,13 @@ describe('the demo in a real browser', () => {
 
     const response = await streamResponse;
     expect(response.status()).toBe(200);
-    expect((await response.request().allHeaders())['accept-encoding']).toContain('br');
-    expect((await response.allHeaders())['content-encoding']).toBe('br');
+    // The server's default order is zstd, gzip, br. Chromium offers zstd in secure contexts,
+    // localhost included, so this page gets zstd and Chromium's own decoder reads the reply.
+    const offered = (await response.request().allHeaders())['accept-encoding'] ?? '';
+    const expected = ['zstd', 'gzip', 'br'].find((e) => offered.split(/\s*,\s*/).includes(e));
+    console.log(`[measure] demo over HTTP/1.1: Accept-Encoding "${offered}" → ${expected}`);
+    expect(expected).toBeDefined();
+    expect((await response.allHeaders())['content-encoding']).toBe(expected);
     expect(topicsOf(streams[0]!)).toEqual([`chat:${chatId}`, 'org:1']);
 
     const before = await maxMessageId(db);
