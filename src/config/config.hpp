@@ -101,6 +101,9 @@ struct FanoutConfig {
     int zstd_window_log = 10;  // 10..23 (Chromium refuses windows above 8 MiB); see RESULTS
     int zstd_hash_log = 8;     // 6..26
     int zstd_chain_log = 8;    // 6..24 (unused at levels 1-2)
+    // zstd and gzip: one compression per frame for the connections whose streams carry the
+    // same frames (sse/shared_encoder.hpp); false = one encoder per connection.
+    bool share_encoders = true;
 };
 
 struct AuthConfig {

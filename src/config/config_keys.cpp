@@ -96,6 +96,9 @@ const KeySpec kKeys[] = {
      "zstd hash table bits; memory per stream grows with it"},
     {"fanout.zstd_chain_log", ref<&C::fanout, &Fan::zstd_chain_log>, 6, 24,
      "zstd chain table bits (levels >= 3); memory per stream grows with it"},
+    {"fanout.share_encoders", ref<&C::fanout, &Fan::share_encoders>, 0, 0,
+     "zstd and gzip: compress a frame once for all streams that carry the same frames; false "
+     "= one encoder per stream"},
     {"replay.max_frames", ref<&C::replay, &Rep::max_frames>, 0, kBytes,
      "frames kept per topic for Last-Event-ID resume; 0 = no replay"},
     {"replay.max_bytes", ref<&C::replay, &Rep::max_bytes>, 0, kBytes,

@@ -101,6 +101,14 @@ int client_q(std::string_view accept_encoding, std::string_view name) {
     return explicit_q.value_or(wildcard_q.value_or(0));
 }
 
+// zstd: ends the open frame. Block header: Last_Block = 1, Block_Type = Raw, Block_Size = 0
+// (RFC 8878 3.1.1.2); no checksum is configured, so nothing follows it.
+constexpr std::array<char, 3> kEndFrame = {1, 0, 0};
+
+// gzip member header (RFC 1952): ID1 ID2, CM = deflate, no flags, MTIME 0, XFL 0, OS = Unix;
+// what zlib writes for 16 + windowBits at the levels that set no XFL.
+constexpr std::array<char, 10> kGzipHeader = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
+
 // Counts the bytes an encoder holds. Each block carries its size in a header aligned like
 // malloc's result, so the free callback can subtract it.
 struct AllocationCounter {
@@ -237,10 +245,10 @@ private:
 
 class GzipCompressor final : public Compressor {
 public:
-    explicit GzipCompressor(const CompressionSettings& s)
+    GzipCompressor(const CompressionSettings& s, bool continuation)
         : level_(std::clamp(s.gzip_level, 0, 9)),
           window_bits_(std::clamp(s.gzip_window_bits, 9, 15)),
-          mem_level_(std::clamp(s.gzip_mem_level, 1, MAX_MEM_LEVEL)) {}
+          mem_level_(std::clamp(s.gzip_mem_level, 1, MAX_MEM_LEVEL)), started_(continuation) {}
 
     ~GzipCompressor() override {
         if (initialized_) {
@@ -351,9 +359,6 @@ public:
     }
 
 private:
-    // Block header: Last_Block = 1, Block_Type = Raw, Block_Size = 0 (RFC 8878 3.1.1.2).
-    static constexpr std::array<char, 3> kEndFrame = {1, 0, 0};
-
     bool set(ZSTD_cParameter p, int value) {
         return !ZSTD_isError(ZSTD_CCtx_setParameter(context_, p, value));
     }
@@ -424,18 +429,33 @@ Encoding negotiate_encoding(std::string_view accept_encoding,
     return Encoding::Identity;
 }
 
-std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s) {
+std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s,
+                                            bool continuation) {
     switch (e) {
     case Encoding::Brotli:
-        return std::make_unique<BrotliCompressor>(s);
+        return continuation ? nullptr : std::make_unique<BrotliCompressor>(s);
     case Encoding::Gzip:
-        return std::make_unique<GzipCompressor>(s);
+        return std::make_unique<GzipCompressor>(s, continuation);
     case Encoding::Zstd:
         return std::make_unique<ZstdCompressor>(s);
     case Encoding::Identity:
         break;
     }
     return nullptr;
+}
+
+bool can_share_encoders(Encoding e) {
+    return e == Encoding::Gzip || e == Encoding::Zstd;
+}
+
+std::string_view stream_header(Encoding e) {
+    return e == Encoding::Gzip ? std::string_view(kGzipHeader.data(), kGzipHeader.size())
+                               : std::string_view();
+}
+
+std::string_view encoder_handover(Encoding e) {
+    return e == Encoding::Zstd ? std::string_view(kEndFrame.data(), kEndFrame.size())
+                               : std::string_view();
 }
 
 } // namespace deltacast::sse

@@ -74,6 +74,19 @@ public:
 };
 
 /// nullptr for Identity (callers then write the shared frame bytes as they are).
-std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s);
+/// `continuation`: the encoder's output will be appended to a stream that another encoder
+/// began (sse/shared_encoder.hpp): gzip then writes raw deflate without the gzip header
+/// (stream_header() is the caller's); zstd always starts a frame of its own. Brotli cannot
+/// continue a stream at an unknown offset: make_compressor returns nullptr for it.
+std::unique_ptr<Compressor> make_compressor(Encoding e, const CompressionSettings& s,
+                                            bool continuation = false);
+
+/// Whether several encoders can take turns writing one stream (can_share_encoders), and the
+/// bytes that make it work: stream_header() goes once before the first encoder's output (gzip's
+/// 10-byte header), encoder_handover() between one encoder's output and the next's (zstd: ends
+/// the open frame; a decoder reads concatenated frames as one stream). Both empty otherwise.
+bool can_share_encoders(Encoding e);
+std::string_view stream_header(Encoding e);
+std::string_view encoder_handover(Encoding e);
 
 } // namespace deltacast::sse

@@ -66,7 +66,7 @@ void Hub::publish(wire::FramePtr frame) {
         }
         boost::asio::post(group.shard->strand, [subs = group.snapshot, frame] {
             for (const auto& sub : *subs) {
-                sub->deliver(frame);
+                sub->deliver(frame, subs->size());
             }
         });
     }

@@ -31,7 +31,12 @@ public:
     /// The shard whose strand this subscriber runs on, or nullptr (then the Hub uses push()).
     virtual Shard* shard() const { return nullptr; }
     /// Like push(), but called on shard()'s strand, so it needs no post of its own.
-    virtual void deliver(const wire::FramePtr& frame) { push(frame); }
+    /// `audience`: how many of the shard's subscribers get this frame in the same handler
+    /// (shared encoders use it: sse/shared_encoder.hpp).
+    virtual void deliver(const wire::FramePtr& frame, std::size_t audience) {
+        (void)audience;
+        push(frame);
+    }
 };
 
 class Hub final : public delta::FramePublisher {

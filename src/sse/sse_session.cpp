@@ -120,20 +120,28 @@ void SseSession::on_open(const OpenResult& result) {
     }
     const auto& fanout = context_.config.fanout;
     const Encoding encoding = negotiate_encoding(accept_encoding_, fanout.compression);
-    compressor_ = make_compressor(encoding, compression_settings(fanout));
+    if (fanout.share_encoders && can_share_encoders(encoding)) {
+        shared_ = std::make_unique<SharedStream>(
+            shard_.shared_encoders(encoding, compression_settings(fanout)));
+    } else {
+        compressor_ = make_compressor(encoding, compression_settings(fanout));
+    }
     head_ = stream_response_head(context_.config, encoding, origin_);
     auto first = std::make_shared<wire::Frame>();
     wire::append_retry(first->bytes, context_.config.server.retry_ms);
     wire::append_ready(first->bytes, context_.streams.epoch(), topic_keys_);
-    queue_.push_front(std::move(first));
+    queue_.push_front(Queued{std::move(first), 1});
     arm_heartbeat();
     do_write();
     // A tab that never gets an event holds no encoder: zstd and gzip free theirs right after
-    // `ready`. brotli keeps it until a heartbeat interval passes without writes: measured in
-    // bench (b) (10,000 viewers whose first event comes at once), freeing it here made the br
-    // run 1.4-1.6x the CPU per event and its p99 ~10x (bench/RESULTS.md, issue 15), while
-    // gzip gained 5%.
-    if (compressor_ && compressor_->encoding() != Encoding::Brotli) {
+    // `ready` (shared, the next frame starts the stream on the encoder its shard-mates that got
+    // the same frame share). brotli keeps it until a heartbeat interval passes without writes:
+    // measured in bench (b) (10,000 viewers whose first event comes at once), freeing it here
+    // made the br run 1.4-1.6x the CPU per event and its p99 ~10x (bench/RESULTS.md, issue
+    // 15), while gzip gained 5%.
+    if (shared_) {
+        shared_->release_idle();
+    } else if (compressor_ && compressor_->encoding() != Encoding::Brotli) {
         compressor_->release_idle();
     }
 }
@@ -153,7 +161,7 @@ void SseSession::end(wire::FramePtr last) {
         if (last) {
             // Past max_queued_bytes or not, it is the last frame this stream gets.
             self->set_queued(self->queued_bytes_ + last->bytes.size());
-            self->queue_.push_back(last);
+            self->queue_.push_back(Queued{last, 1});
         }
         self->ending_ = true;
         self->do_write();
@@ -163,7 +171,7 @@ void SseSession::end(wire::FramePtr last) {
     });
 }
 
-void SseSession::enqueue(wire::FramePtr frame) {
+void SseSession::enqueue(wire::FramePtr frame, std::size_t audience) {
     if (closed_ || ending_) {
         return;
     }
@@ -175,13 +183,13 @@ void SseSession::enqueue(wire::FramePtr frame) {
         auto resync = std::make_shared<wire::Frame>();
         wire::append_resync(resync->bytes, topic_keys_, "slow-consumer");
         set_queued(resync->bytes.size());
-        queue_.push_back(std::move(resync));
+        queue_.push_back(Queued{std::move(resync), 1});
         context_.metrics.slow_consumer_resyncs.fetch_add(1, std::memory_order_relaxed);
         context_.metrics.resyncs.fetch_add(1, std::memory_order_relaxed);
         return;
     }
     set_queued(queued_bytes_ + size);
-    queue_.push_back(std::move(frame));
+    queue_.push_back(Queued{std::move(frame), audience});
     do_write();
 }
 
@@ -207,25 +215,14 @@ void SseSession::do_write() {
         buffers_.push_back(asio::buffer(head_));
     }
     std::size_t raw = 0;
-    for (const auto& frame : in_flight_) {
-        raw += frame->bytes.size();
-        if (!compressor_) {
-            buffers_.push_back(asio::buffer(frame->bytes));
+    for (const auto& queued : in_flight_) {
+        raw += queued.frame->bytes.size();
+        if (!compressor_ && !shared_) {
+            buffers_.push_back(asio::buffer(queued.frame->bytes));
         }
     }
-    if (compressor_) {
-        // Frames queued behind a slow socket go out in one write: one compression call and
-        // one flush for all of them.
-        std::string joined;
-        if (in_flight_.size() > 1) {
-            joined.reserve(raw);
-            for (const auto& frame : in_flight_) {
-                joined += frame->bytes;
-            }
-        }
-        if (!compressor_->write_flush(in_flight_.size() > 1 ? std::string_view(joined)
-                                                            : in_flight_.front()->bytes,
-                                      compressed_)) {
+    if (compressor_ || shared_) {
+        if (!encode_in_flight(raw)) {
             log::get("sse")->error("compressor failed; closing stream");
             close();
             return;
@@ -259,6 +256,29 @@ void SseSession::do_write() {
         [self = shared_from_this(), written](boost::system::error_code e, std::size_t n) {
             self->on_write(e, written + n);
         });
+}
+
+bool SseSession::encode_in_flight(std::size_t raw) {
+    if (shared_) {
+        // Frame by frame: each step is shared with the shard-mates that got the same frames.
+        for (const auto& queued : in_flight_) {
+            if (!shared_->write(queued.frame, queued.audience, compressed_)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    // Frames queued behind a slow socket go out in one write: one compression call and one
+    // flush for all of them.
+    if (in_flight_.size() == 1) {
+        return compressor_->write_flush(in_flight_.front().frame->bytes, compressed_);
+    }
+    std::string joined;
+    joined.reserve(raw);
+    for (const auto& queued : in_flight_) {
+        joined += queued.frame->bytes;
+    }
+    return compressor_->write_flush(joined, compressed_);
 }
 
 void SseSession::on_write(boost::system::error_code ec, std::size_t bytes) {
@@ -312,9 +332,12 @@ void SseSession::arm_heartbeat() {
         if (!self->wrote_since_heartbeat_) {
             self->context_.metrics.heartbeats.fetch_add(1, std::memory_order_relaxed);
             self->enqueue(heartbeat_frame());
-            // Idle for a whole interval: free the encoder; the next frame continues the stream
-            // with a fresh one (Compressor::release_idle).
-            if (self->compressor_ && self->compressor_->memory_bytes() > 0) {
+            // Idle for a whole interval: free the encoder (or this stream's share of one); the
+            // next frame continues the stream with a fresh one (Compressor::release_idle).
+            if (self->shared_ && self->shared_->holds_encoder()) {
+                self->shared_->release_idle();
+                self->context_.metrics.encoders_released.fetch_add(1, std::memory_order_relaxed);
+            } else if (self->compressor_ && self->compressor_->memory_bytes() > 0) {
                 self->compressor_->release_idle();
                 self->context_.metrics.encoders_released.fetch_add(1, std::memory_order_relaxed);
             }
@@ -335,6 +358,9 @@ void SseSession::close() {
     socket_.close(ignored);
     queue_.clear();
     set_queued(0);
+    if (shared_) {
+        shared_->release_idle(); // on the strand: the encoder's other members go on without it
+    }
     if (counted_) {
         context_.limits.release(subject_);
     }

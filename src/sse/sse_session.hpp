@@ -2,14 +2,16 @@
 // SseSession: one browser tab's multiplexed stream. Admission (sse/stream_admission.hpp)
 // decides whether the request becomes a stream; the session then asks the core to open it
 // (access checks, LISTEN confirmed, fan-out joined), writes the SSE headers, `retry:` and
-// `ready`, and from then on every frame pushed to it, each through the connection's own
-// compressor with one flush per frame. Output is bounded: past server.max_queued_bytes the queued
+// `ready`, and from then on every frame pushed to it, compressed with one flush per frame: zstd
+// and gzip through the shard's shared encoders (sse/shared_encoder.hpp: a frame is compressed
+// once for the connections whose streams carry the same frames), brotli through the
+// connection's own compressor. Output is bounded: past server.max_queued_bytes the queued
 // frames are dropped and replaced by one `resync` for all topics; a write stuck for
 // server.write_timeout_s closes the connection at the next heartbeat tick. Heartbeat comments keep
 // idle connections alive through proxies; at each heartbeat tick a stream whose token has expired
 // is closed (the client reconnects with its current credentials), and a stream idle for the whole
-// interval releases its compressor's encoder (its next frame continues the stream with a fresh
-// one; zstd and gzip also release theirs right after `ready`). end() - access revoked, or a
+// interval releases its encoder, or its share of one (its next frame continues the stream with a
+// fresh one; zstd and gzip also release theirs right after `ready`). end() - access revoked, or a
 // graceful shutdown - writes a last frame, then closes.
 //
 // Threading: everything runs on the connection's shard strand (shared with the shard's other
@@ -19,6 +21,7 @@
 
 #include "sse/compressor.hpp"
 #include "sse/http_util.hpp"
+#include "sse/shared_encoder.hpp"
 #include "sse/stream_admission.hpp"
 #include "sse/stream_service.hpp"
 #include "wire/frame.hpp"
@@ -47,14 +50,17 @@ public:
     void push(wire::FramePtr frame) override;
     void end(wire::FramePtr last) override;
     Shard* shard() const override { return &shard_; }
-    void deliver(const wire::FramePtr& frame) override { enqueue(frame); }
+    void deliver(const wire::FramePtr& frame, std::size_t audience) override {
+        enqueue(frame, audience);
+    }
 
 private:
     void reject(const Refused& refused);
     void on_open(const OpenResult& result);
-    void enqueue(wire::FramePtr frame);
+    void enqueue(wire::FramePtr frame, std::size_t audience = 1);
     void set_queued(std::size_t bytes);
     void do_write();
+    bool encode_in_flight(std::size_t raw); // into compressed_; false: the encoder failed
     void on_write(boost::system::error_code ec, std::size_t bytes);
     void do_read();
     void arm_heartbeat();
@@ -74,12 +80,20 @@ private:
     bool ending_ = false; // end() was called: write what is queued, then close
     bool closed_ = false;
 
+    struct Queued {
+        wire::FramePtr frame;
+        std::size_t audience; // connections of the shard that got it in the same delivery
+    };
+
+    // At most one of the two: shared_ for zstd and gzip (unless fanout.share_encoders is
+    // off), compressor_ otherwise; neither for identity.
     std::unique_ptr<Compressor> compressor_;
+    std::unique_ptr<SharedStream> shared_;
     std::string head_; // response head, written before the first frame (never compressed)
-    std::deque<wire::FramePtr> queue_;
+    std::deque<Queued> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
-    std::vector<wire::FramePtr> in_flight_;
+    std::vector<Queued> in_flight_;
     std::string compressed_;
     std::vector<boost::asio::const_buffer> buffers_;
     std::chrono::steady_clock::time_point write_started_; // of the write in flight

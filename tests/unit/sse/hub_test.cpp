@@ -16,7 +16,10 @@ namespace {
 using unit_test::RecordingSubscriber;
 
 wire::FramePtr frame(const std::string& topic, const std::string& bytes = "data: x\n\n") {
-    return std::make_shared<const wire::Frame>(wire::Frame{topic, bytes});
+    auto f = std::make_shared<wire::Frame>();
+    f->topic = topic;
+    f->bytes = bytes;
+    return f;
 }
 
 class HubTest : public ::testing::Test {
@@ -137,13 +140,15 @@ public:
     void push(wire::FramePtr frame) override { pushed.push_back(std::move(frame)); }
     void end(wire::FramePtr) override {}
     Shard* shard() const override { return &shard_; }
-    void deliver(const wire::FramePtr& frame) override {
+    void deliver(const wire::FramePtr& frame, std::size_t audience) override {
         on_strand = on_strand && shard_.strand.running_in_this_thread();
         delivered.push_back(frame);
+        audiences.push_back(audience);
     }
 
     std::vector<wire::FramePtr> pushed;
     std::vector<wire::FramePtr> delivered;
+    std::vector<std::size_t> audiences;
     bool on_strand = true;
 
 private:
@@ -179,6 +184,8 @@ TEST(HubShards, OneHandlerPerShardPerFrame) {
         ASSERT_EQ(sub->delivered.size(), 2u);
         EXPECT_EQ(sub->delivered[0].get(), f1.get());
         EXPECT_EQ(sub->delivered[1].get(), f2.get());
+        // The audience is the shard's subscribers of the topic, for the shared encoders.
+        EXPECT_EQ(sub->audiences, (std::vector<std::size_t>{50, 50}));
         EXPECT_TRUE(sub->on_strand);
         EXPECT_TRUE(sub->pushed.empty());
     }
