@@ -13,9 +13,13 @@
 // far, also when the encoder is released between writes (an idle connection) and the stream
 // goes on with a fresh encoder (brotli stitched at the stream offset, gzip as raw deflate, zstd
 // as a new frame). Which writes are followed by a release comes from the input.
+// Shared encoders (zstd, gzip): two streams on one shard's encoders both get the chunks as
+// shared frames, in an order and with detours (a frame of one stream's own) and releases that
+// come from the input; each decodes, after every write, to exactly its own bytes so far.
 
 #include "fuzz_check.hpp"
 #include "sse/compressor.hpp"
+#include "sse/shared_encoder.hpp"
 #include "wire/sse_format.hpp"
 #include "support/sse_parser.hpp"
 #include "support/stream_decoder.hpp"
@@ -116,6 +120,62 @@ void check_round_trip(sse::Encoding encoding, const std::string& bytes, std::siz
     }
 }
 
+// Two streams through one SharedEncoders. Chunk i is one frame for both (audience 2); bit i of
+// `order` says which stream writes it first (and so advances the shared encoder); after chunk
+// i, bit i of `detours` gives stream B a frame of its own (audience 1) and bit i of `releases`
+// releases B's share of the encoder.
+void check_shared(sse::Encoding encoding, const std::string& bytes, std::size_t cut1,
+                  std::size_t cut2, int quality, unsigned releases, unsigned detours,
+                  unsigned order) {
+    sse::CompressionSettings settings;
+    settings.gzip_level = quality;
+    settings.zstd_level = quality - 2;
+    settings.zstd_window_log = 10 + quality;
+    sse::SharedEncoders encoders(encoding, settings);
+    struct Stream {
+        Stream(sse::SharedEncoders& e, std::string_view name) : shared(e), decoder(name) {}
+        sse::SharedStream shared;
+        testing::StreamDecoder decoder;
+        std::string expected;
+        std::string decoded;
+    };
+    Stream a(encoders, sse::content_encoding_name(encoding));
+    Stream b(encoders, sse::content_encoding_name(encoding));
+    const auto write = [](Stream& s, const wire::FramePtr& frame, std::size_t audience) {
+        std::string wire;
+        FUZZ_CHECK(s.shared.write(frame, audience, wire));
+        s.expected += frame->bytes;
+        FUZZ_CHECK(s.decoder.decode(wire, s.decoded));
+        FUZZ_CHECK(s.decoded == s.expected);
+    };
+    const std::size_t cuts[] = {std::min(cut1, cut2), std::max(cut1, cut2), bytes.size()};
+    std::size_t start = 0;
+    for (const std::size_t end : cuts) {
+        auto frame = std::make_shared<wire::Frame>();
+        frame->bytes = bytes.substr(start, end - start);
+        start = end;
+        if ((order & 1U) != 0) {
+            write(b, frame, 2);
+            write(a, frame, 2);
+        } else {
+            write(a, frame, 2);
+            write(b, frame, 2);
+        }
+        if ((detours & 1U) != 0) {
+            auto own = std::make_shared<wire::Frame>();
+            wire::append_comment(own->bytes, "own");
+            write(b, own, 1);
+        }
+        if ((releases & 1U) != 0) {
+            b.shared.release_idle();
+            FUZZ_CHECK(!b.shared.holds_encoder());
+        }
+        order >>= 1U;
+        detours >>= 1U;
+        releases >>= 1U;
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -123,6 +183,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int retry_ms = input.ConsumeIntegral<int>();
     const int quality = input.ConsumeIntegralInRange(0, 6);
     const unsigned releases = input.ConsumeIntegralInRange(0U, 7U);
+    const unsigned detours = input.ConsumeIntegralInRange(0U, 7U);
+    const unsigned order = input.ConsumeIntegralInRange(0U, 7U);
     const auto cut1 = input.ConsumeIntegral<std::uint16_t>();
     const auto cut2 = input.ConsumeIntegral<std::uint16_t>();
     const std::string event = input.ConsumeRandomLengthString();
@@ -135,6 +197,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto encoding : {sse::Encoding::Brotli, sse::Encoding::Gzip, sse::Encoding::Zstd}) {
         check_round_trip(encoding, stream, cut1 % (stream.size() + 1), cut2 % (stream.size() + 1),
                          quality, releases);
+    }
+    for (const auto encoding : {sse::Encoding::Gzip, sse::Encoding::Zstd}) {
+        check_shared(encoding, stream, cut1 % (stream.size() + 1), cut2 % (stream.size() + 1),
+                     quality, releases, detours, order);
     }
     return 0;
 }

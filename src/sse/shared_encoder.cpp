@@ -98,7 +98,7 @@ bool SharedStream::write(const wire::FramePtr& frame, std::size_t audience, std:
     if (link_) {
         EncoderLink& link = *link_;
         if (link.next_serial == frame->serial.value()) { // follow: compressed once, by another
-            out += link.next_bytes;
+            append_output(link.next_bytes, out);
             join(link.next);
             return true;
         }
@@ -107,7 +107,7 @@ bool SharedStream::write(const wire::FramePtr& frame, std::size_t audience, std:
             if (!next) {
                 return false;
             }
-            out += link.next_bytes; // kept: a member behind this link may still follow
+            append_output(link.next_bytes, out); // kept: a member behind may still follow
             join(std::move(next));
             return true;
         }
@@ -115,18 +115,27 @@ bool SharedStream::write(const wire::FramePtr& frame, std::size_t audience, std:
     }
     if (open_) {
         out += encoder_handover(encoders_.encoding());
+        open_ = false;
     }
     if (!started_) {
         out += stream_header(encoders_.encoding());
         started_ = true;
     }
-    auto link = encoders_.start(frame, audience, out);
+    std::string bytes;
+    auto link = encoders_.start(frame, audience, bytes);
     if (!link) {
         return false;
     }
-    open_ = true;
+    append_output(bytes, out);
     join(std::move(link));
     return true;
+}
+
+void SharedStream::append_output(std::string_view bytes, std::string& out) {
+    // An encoder writes nothing for an empty frame (zstd not even its frame header): the
+    // stream holds output of its current encoder only once bytes came.
+    out += bytes;
+    open_ = open_ || !bytes.empty();
 }
 
 void SharedStream::join(std::shared_ptr<EncoderLink> link) {

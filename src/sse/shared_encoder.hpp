@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace deltacast::sse {
@@ -105,13 +106,14 @@ public:
     Encoding encoding() const { return encoders_.encoding(); }
 
 private:
+    void append_output(std::string_view bytes, std::string& out);
     void join(std::shared_ptr<EncoderLink> link);
     void leave();
 
     SharedEncoders& encoders_;
     std::shared_ptr<EncoderLink> link_;
     bool started_ = false; // stream_header() written
-    bool open_ = false;    // an encoder's output is open: encoder_handover() before the next
+    bool open_ = false;    // this encoder's output began: encoder_handover() before the next
 };
 
 } // namespace deltacast::sse
