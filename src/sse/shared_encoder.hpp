@@ -103,6 +103,8 @@ public:
     void release_idle() { leave(); }
     /// At a link: holds (a share of) an encoder.
     bool holds_encoder() const { return link_ != nullptr; }
+    /// The shard's compressor calls so far (SharedEncoders::compressions).
+    std::uint64_t compressions() const { return encoders_.compressions(); }
     Encoding encoding() const { return encoders_.encoding(); }
 
 private:

@@ -261,15 +261,18 @@ void SseSession::do_write() {
 bool SseSession::encode_in_flight(std::size_t raw) {
     if (shared_) {
         // Frame by frame: each step is shared with the shard-mates that got the same frames.
+        const std::uint64_t before = shared_->compressions();
+        bool ok = true;
         for (const auto& queued : in_flight_) {
-            if (!shared_->write(queued.frame, queued.audience, compressed_)) {
-                return false;
-            }
+            ok = ok && shared_->write(queued.frame, queued.audience, compressed_);
         }
-        return true;
+        context_.metrics.compressions.fetch_add(shared_->compressions() - before,
+                                                std::memory_order_relaxed);
+        return ok;
     }
     // Frames queued behind a slow socket go out in one write: one compression call and one
     // flush for all of them.
+    context_.metrics.compressions.fetch_add(1, std::memory_order_relaxed);
     if (in_flight_.size() == 1) {
         return compressor_->write_flush(in_flight_.front().frame->bytes, compressed_);
     }

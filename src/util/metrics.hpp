@@ -64,6 +64,9 @@
     X(Counter, heartbeats, "deltacast_heartbeats_total", "Heartbeat comments sent.") \
     X(Counter, encoders_released, "deltacast_encoders_released_total",                  \
       "Compressor encoders freed on connections idle for a heartbeat interval.")          \
+    X(Counter, compressions, "deltacast_compressions_total",                            \
+      "Encoder calls; with shared encoders (zstd, gzip) one per chain of streams and frame, " \
+      "not one per connection.")                                                         \
     X(Counter, access_checks_sql, "deltacast_access_checks_sql_total", "SQL access checks run.") \
     X(Counter, access_cache_hits, "deltacast_access_cache_hits_total", \
       "Access checks served from cache.") \

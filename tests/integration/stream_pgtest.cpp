@@ -72,6 +72,47 @@ TEST_F(DeliveryTest, DefaultOrderAndStreamsResumeAfterIdle) {
     }
 }
 
+// Invariant: streams that carry the same frames share their encoder (zstd and gzip): a frame
+// to many streams costs one compression per shard, not one per stream, and every stream still
+// decodes every row. With fanout.share_encoders = false it costs one per stream.
+TEST_F(DeliveryTest, StreamsWithTheSameFramesShareTheirEncoder) {
+    for (const bool shared : {true, false}) {
+        SCOPED_TRACE(shared ? "shared" : "one encoder per stream");
+        start(make_test_config(shared ? "" : "[fanout]\nshare_encoders = false\n"));
+        const auto chat = fresh_chat_id();
+        create_chat(chat);
+        std::vector<std::unique_ptr<SseClient>> clients;
+        for (int i = 0; i < 16; ++i) {
+            clients.push_back(open_stream("chat:" + std::to_string(chat), "u1",
+                                          i % 2 == 0 ? "zstd" : "gzip"));
+        }
+        const auto compressions = metric("deltacast_compressions_total");
+        const auto delivered = metric("deltacast_frames_delivered_total");
+        for (int n = 0; n < 5; ++n) {
+            const auto body = "shared " + std::to_string(n);
+            const auto id = write_message(chat, body);
+            for (auto& client : clients) {
+                const auto row = wait_for_row(*client, id);
+                ASSERT_TRUE(row) << "row " << id << " never arrived; error=" << client->error();
+                EXPECT_EQ(row->at("body"), body);
+            }
+        }
+        const auto calls = metric("deltacast_compressions_total") - compressions;
+        EXPECT_EQ(metric("deltacast_frames_delivered_total") - delivered, 80);
+        if (shared) {
+            // 2 encodings x 2 shards (server.threads = 2) x 5 frames.
+            EXPECT_LE(calls, 20) << "frames were compressed per stream";
+        } else {
+            EXPECT_EQ(calls, 80);
+        }
+        for (const auto& client : clients) {
+            EXPECT_TRUE(client->error().empty()) << client->error();
+        }
+        clients.clear();
+        app_.reset();
+    }
+}
+
 // Invariant: an id that was signalled but is not (or no longer) in the topic's rows comes out
 // as entity-delete, never silently dropped.
 TEST_F(DeliveryTest, MissingIdBecomesEntityDelete) {
