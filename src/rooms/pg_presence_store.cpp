@@ -11,8 +11,7 @@ namespace {
 
 // One implicit transaction (a multi-statement simple query): the advisory lock keeps two
 // replicas starting together from racing on CREATE ... IF NOT EXISTS.
-constexpr const char* kSchema = R"(
-SELECT pg_advisory_xact_lock(74740211);
+constexpr std::string_view kTables = R"(
 CREATE UNLOGGED TABLE IF NOT EXISTS deltacast_replicas (
     replica text PRIMARY KEY,
     heartbeat_at timestamptz NOT NULL DEFAULT now());
@@ -80,7 +79,9 @@ PgPresenceStore::PgPresenceStore(const Config& config, pg::QueryPool& pool, std:
 
 void PgPresenceStore::start() {
     enqueue(Job{nullptr, [this](std::function<void()> next) {
-                    pool_.run(kSchema, {}, [this, next](pg::QueryOutcome outcome) {
+                    static const std::string schema =
+                        "SELECT pg_advisory_xact_lock(74740211);" + std::string(kTables);
+                    pool_.run(schema, {}, [this, next](pg::QueryOutcome outcome) {
                         if (!outcome.ok()) {
                             log::get("rooms")->error(
                                 "presence tables missing and not creatable error=\"{}\"",
@@ -89,6 +90,10 @@ void PgPresenceStore::start() {
                         pool_.run(kRegister, {replica_}, [next](pg::QueryOutcome) { next(); });
                     });
                 }});
+}
+
+std::string_view PgPresenceStore::table_ddl() {
+    return kTables;
 }
 
 void PgPresenceStore::announce(const std::string& topic, const std::string& channel,

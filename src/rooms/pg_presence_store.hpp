@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string_view>
 
 namespace deltacast {
 struct Config;
@@ -27,6 +28,9 @@ public:
 
     /// Creates the tables if missing and registers this replica (queued first).
     void start();
+    /// The tables' DDL start() runs (after an advisory lock); sql/deltacast.sql carries the
+    /// same statements for installs that create schema ahead of time (a unit test compares).
+    static std::string_view table_ddl();
 
     void announce(const std::string& topic, const std::string& channel,
                   const std::vector<wire::PresenceMember>& joins,
