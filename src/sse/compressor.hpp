@@ -1,8 +1,10 @@
 #pragma once
-// Per-connection compression of the SSE stream: negotiating the Content-Encoding from the
-// request's Accept-Encoding, and one streaming encoder per connection that flushes after every
-// frame so each event decodes the moment it arrives. bench/RESULTS.md has the memory, bytes and
-// CPU each setting costs per open connection, the measurements behind the defaults.
+// Compression of the SSE stream: negotiating the Content-Encoding from the request's
+// Accept-Encoding, and streaming encoders that flush after every frame so each event decodes the
+// moment it arrives. A brotli stream has an encoder of its own; zstd and gzip encoders are
+// shared by the streams that carry the same frames (sse/shared_encoder.hpp), which is why an
+// encoder can also continue a stream another one began. bench/RESULTS.md has the memory, bytes
+// and CPU each setting costs, the measurements behind the defaults.
 
 #include <cstddef>
 #include <memory>
@@ -45,10 +47,11 @@ struct CompressionSettings {
     int zstd_chain_log = 8;
 };
 
-/// One connection's compressor: a continuous stream, so later frames reuse earlier context.
+/// One encoder's stream: continuous, so later frames reuse earlier context. Owned by one
+/// connection (brotli, or fanout.share_encoders off) or by a link of a shared chain.
 /// The encoder is created lazily on the first non-empty write, so memory_bytes() is 0 until
 /// then; release_idle() frees it between frames and the next write continues the same stream
-/// with a fresh encoder (without the earlier context). Not thread-safe: owned by one session's
+/// with a fresh encoder (without the earlier context). Not thread-safe: used on one shard's
 /// strand. Neither copyable nor movable (the allocators point into the object).
 class Compressor {
 public:
