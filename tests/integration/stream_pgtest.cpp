@@ -36,7 +36,19 @@ TEST_P(StreamTest, InsertAndSignalArriveInEveryEncoding) {
 INSTANTIATE_TEST_SUITE_P(Encodings, StreamTest,
                          ::testing::Values("identity", "gzip", "br", "zstd"));
 
-class DeliveryTest : public ServerFixture {};
+class DeliveryTest : public ServerFixture {
+protected:
+    /// Writes a message with `body` into `chat`; every client must get its row.
+    void write_and_expect_everywhere(long long chat, const std::string& body,
+                                     const std::vector<std::unique_ptr<SseClient>>& clients) {
+        const auto id = write_message(chat, body);
+        for (const auto& client : clients) {
+            const auto row = wait_for_row(*client, id);
+            ASSERT_TRUE(row) << "row " << id << " never arrived; error=" << client->error();
+            EXPECT_EQ(row->at("body"), body);
+        }
+    }
+};
 
 // Invariant: with the default fanout.compression, Chromium's header gets zstd and Safari's the
 // next encoding in the server's order, both with Vary: Accept-Encoding; every frame decodes,
@@ -56,13 +68,8 @@ TEST_F(DeliveryTest, DefaultOrderAndStreamsResumeAfterIdle) {
     }
     for (int round = 0; round < 2; ++round) {
         const auto released = metric("deltacast_encoders_released_total");
-        const auto body = "after idle " + std::to_string(round);
-        const auto id = write_message(chat, body);
-        for (auto& client : clients) {
-            const auto row = wait_for_row(*client, id);
-            ASSERT_TRUE(row) << "row " << id << " never arrived; error=" << client->error();
-            EXPECT_EQ(row->at("body"), body);
-        }
+        write_and_expect_everywhere(chat, "after idle " + std::to_string(round), clients);
+        ASSERT_FALSE(HasFatalFailure());
         std::this_thread::sleep_for(2500ms); // a tick with no write: the encoders are released
         EXPECT_GE(metric("deltacast_encoders_released_total"), released + 3);
     }
@@ -89,13 +96,8 @@ TEST_F(DeliveryTest, StreamsWithTheSameFramesShareTheirEncoder) {
         const auto compressions = metric("deltacast_compressions_total");
         const auto delivered = metric("deltacast_frames_delivered_total");
         for (int n = 0; n < 5; ++n) {
-            const auto body = "shared " + std::to_string(n);
-            const auto id = write_message(chat, body);
-            for (auto& client : clients) {
-                const auto row = wait_for_row(*client, id);
-                ASSERT_TRUE(row) << "row " << id << " never arrived; error=" << client->error();
-                EXPECT_EQ(row->at("body"), body);
-            }
+            write_and_expect_everywhere(chat, "shared " + std::to_string(n), clients);
+            ASSERT_FALSE(HasFatalFailure());
         }
         const auto calls = metric("deltacast_compressions_total") - compressions;
         EXPECT_EQ(metric("deltacast_frames_delivered_total") - delivered, 80);
