@@ -82,6 +82,7 @@ struct PostgresConfig {
     int query_connections = 4;
     int query_timeout_ms = 5000;     // statement_timeout on query connections
     bool prepared_statements = true; // off behind a transaction-mode pooler (PgBouncer < 1.21)
+    int pipeline_depth = 16;         // queries on the wire per query connection (libpq pipeline)
     std::string channel_prefix = "signal:";
     int unlisten_linger_ms = 2000; // UNLISTEN after the last subscriber left this long ago
     int reconnect_min_ms = 100;

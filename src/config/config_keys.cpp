@@ -69,6 +69,9 @@ const KeySpec kKeys[] = {
      "statement_timeout on query connections"},
     {"postgres.prepared_statements", ref<&C::postgres, &Pg::prepared_statements>, 0, 0,
      "prepare each query once per connection; false behind a transaction-mode pooler"},
+    {"postgres.pipeline_depth", ref<&C::postgres, &Pg::pipeline_depth>, 1, 64,
+     "queries on the wire at once per query connection (libpq pipeline mode); 1 with "
+     "prepared_statements = false"},
     {"postgres.channel_prefix", ref<&C::postgres, &Pg::channel_prefix>, 0, 0,
      "NOTIFY channels are <prefix><kind>:<id>"},
     {"postgres.unlisten_linger_ms", ref<&C::postgres, &Pg::unlisten_linger_ms>, 0, kInt,

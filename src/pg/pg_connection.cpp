@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace deltacast::pg {
@@ -20,10 +21,12 @@ std::string trim_error(const char* message) {
 } // namespace
 
 PgConnection::PgConnection(asio::any_io_executor executor, std::string conninfo,
-                           std::string application_name, bool prepare_statements)
+                           std::string application_name, bool prepare_statements,
+                           std::size_t pipeline_depth)
     : executor_(executor), conninfo_(std::move(conninfo)),
       application_name_(std::move(application_name)), prepare_statements_(prepare_statements),
-      socket_(executor), connect_timer_(executor) {}
+      pipeline_depth_(std::max<std::size_t>(1, pipeline_depth)), socket_(executor),
+      connect_timer_(executor) {}
 
 PgConnection::~PgConnection() {
     if (socket_.is_open()) {
@@ -122,7 +125,7 @@ void PgConnection::finish_connect(const std::string& error) {
         close();
     } else if (sync_descriptor()) {
         wait_readable();
-        start_next_job();
+        send_jobs();
     }
     if (done) {
         done(error);
@@ -136,52 +139,87 @@ void PgConnection::query(std::string sql, Params params, QueryHandler done) {
         });
         return;
     }
-    jobs_.push_back(Job{std::move(sql), std::move(params), std::move(done)});
-    start_next_job();
+    jobs_.push_back(Job{std::move(sql), std::move(params), std::move(done), false, {}});
+    send_jobs();
 }
 
-std::string PgConnection::statement_name(std::size_t index) {
-    return "deltacast_" + std::to_string(index + 1);
+std::string PgConnection::statement_name() {
+    return "deltacast_" + std::to_string(++statements_named_);
 }
 
-void PgConnection::start_next_job() {
-    if (job_running_ || jobs_.empty() || !established_) {
+void PgConnection::send_jobs() {
+    if (!established_) {
         return;
     }
-    Job& job = jobs_.front();
-    const int n = static_cast<int>(job.params.size());
-    // The parameter array, built only for the calls that send parameters.
-    const auto values = [&job] {
-        std::vector<const char*> v;
-        v.reserve(job.params.size());
-        for (const auto& p : job.params) {
-            v.push_back(p ? p->c_str() : nullptr);
+    const std::size_t before = sent_;
+    while (sent_ < jobs_.size() && conn_ != nullptr) {
+        // Joins the pipeline only behind pipelined queries (a query with parameters when the
+        // depth allows); a simple query, or any query on a connection without pipelining,
+        // waits until nothing is on the wire.
+        const bool pipelines = pipeline_depth_ > 1 && !jobs_[sent_].params.empty();
+        if (sent_ > 0 && (!pipelines || !pipelined_ || sent_ >= pipeline_depth_)) {
+            break;
         }
-        return v;
-    };
+        if (!send(jobs_[sent_])) {
+            return; // failed: every job is answered with the error
+        }
+        ++sent_;
+    }
+    if (sent_ != before) {
+        flush_output();
+    }
+}
+
+bool PgConnection::send(Job& job) {
+    const bool pipeline = pipeline_depth_ > 1 && !job.params.empty();
+    // Switching modes happens with nothing on the wire (send_jobs), when libpq allows it.
+    if (pipeline != pipelined_) {
+        if ((pipeline ? PQenterPipelineMode(conn_) : PQexitPipelineMode(conn_)) == 0) {
+            fail(trim_error(PQerrorMessage(conn_)));
+            return false;
+        }
+        pipelined_ = pipeline;
+    }
+    const int n = static_cast<int>(job.params.size());
+    std::vector<const char*> values;
+    values.reserve(job.params.size());
+    for (const auto& p : job.params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
     int sent = 0;
     if (job.params.empty()) {
         sent = PQsendQuery(conn_, job.sql.c_str());
     } else if (!prepare_statements_) {
-        sent = PQsendQueryParams(conn_, job.sql.c_str(), n, nullptr, values().data(), nullptr,
+        sent = PQsendQueryParams(conn_, job.sql.c_str(), n, nullptr, values.data(), nullptr,
                                  nullptr, 0);
-    } else if (const auto it = statements_.find(job.sql); it == statements_.end()) {
+    } else if (const auto it = statements_.find(job.sql); it != statements_.end()) {
+        sent =
+            PQsendQueryPrepared(conn_, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
+    } else if (!pipeline) {
         // First use on this connection: prepare it (one extra round trip, once); the job runs
         // when the prepare's result arrives (collect_results).
         job.preparing = true;
-        sent = PQsendPrepare(conn_, statement_name(statements_.size()).c_str(), job.sql.c_str(), n,
-                             nullptr);
+        job.statement = statement_name();
+        sent = PQsendPrepare(conn_, job.statement.c_str(), job.sql.c_str(), n, nullptr);
     } else {
-        sent =
-            PQsendQueryPrepared(conn_, it->second.c_str(), n, values().data(), nullptr, nullptr, 0);
+        // Pipelined: the prepare and the first execution go together, and the queries behind
+        // use the name at once. If the prepare fails, so do they (the statement does not
+        // exist), and the next query prepares it again.
+        job.preparing = true;
+        job.statement = statement_name();
+        statements_.emplace(job.sql, job.statement);
+        sent = PQsendPrepare(conn_, job.statement.c_str(), job.sql.c_str(), n, nullptr) != 0 &&
+               PQsendQueryPrepared(conn_, job.statement.c_str(), n, values.data(), nullptr, nullptr,
+                                   0) != 0;
+    }
+    if (sent != 0 && pipeline) {
+        sent = PQpipelineSync(conn_); // its own Sync: an error ends with this query
     }
     if (sent == 0) {
         fail(trim_error(PQerrorMessage(conn_)));
-        return;
+        return false;
     }
-    job_running_ = true;
-    current_ = QueryOutcome{};
-    flush_output();
+    return true;
 }
 
 void PgConnection::flush_output() {
@@ -244,27 +282,35 @@ void PgConnection::drain_notifications() {
 }
 
 void PgConnection::collect_results() {
-    while (job_running_ && conn_ != nullptr && PQisBusy(conn_) == 0) {
+    while (sent_ > 0 && conn_ != nullptr && PQisBusy(conn_) == 0) {
         PGresult* r = PQgetResult(conn_);
+        if (pipelined_) {
+            if (r == nullptr) {
+                // The end of one statement's results; the Sync's result ends the job. Twice in a
+                // row means libpq has nothing more yet.
+                if (PQisBusy(conn_) != 0) {
+                    break;
+                }
+                r = PQgetResult(conn_);
+                if (r == nullptr) {
+                    break;
+                }
+            }
+            collect_pipelined(r);
+            continue;
+        }
         if (r == nullptr) {
-            job_running_ = false;
             if (jobs_.front().preparing && current_.error.empty()) {
                 Job& job = jobs_.front();
                 job.preparing = false;
-                statements_.emplace(job.sql, statement_name(statements_.size()));
+                statements_.emplace(job.sql, job.statement);
                 current_ = QueryOutcome{};
-                start_next_job(); // now runs the prepared statement
+                sent_ = 0;
+                send_jobs(); // now runs the prepared statement
                 continue;
             }
-            Job job = std::move(jobs_.front());
-            jobs_.pop_front();
-            QueryOutcome outcome = std::move(current_);
-            current_ = QueryOutcome{};
-            job.done(std::move(outcome)); // may queue the next query or close us
-            if (conn_ != nullptr) {
-                start_next_job();
-            }
-            return;
+            finish_job();
+            continue;
         }
         const auto status = PQresultStatus(r);
         if ((status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) &&
@@ -273,6 +319,43 @@ void PgConnection::collect_results() {
         }
         current_.results.emplace_back(r);
     }
+    if (conn_ != nullptr) {
+        send_jobs();
+    }
+}
+
+void PgConnection::collect_pipelined(PGresult* r) {
+    ResultPtr result(r);
+    Job& job = jobs_.front();
+    const auto status = PQresultStatus(r);
+    if (status == PGRES_PIPELINE_SYNC) {
+        finish_job();
+        return;
+    }
+    const bool failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
+    if (failed && current_.error.empty()) {
+        current_.error = trim_error(PQresultErrorMessage(r));
+    }
+    if (job.preparing) { // the prepare's result: not the caller's
+        job.preparing = false;
+        if (failed) {
+            statements_.erase(job.sql);
+        }
+        return;
+    }
+    if (status == PGRES_PIPELINE_ABORTED) { // an earlier statement of this job failed
+        return;
+    }
+    current_.results.push_back(std::move(result));
+}
+
+void PgConnection::finish_job() {
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    --sent_;
+    QueryOutcome outcome = std::move(current_);
+    current_ = QueryOutcome{};
+    job.done(std::move(outcome)); // may queue the next query or close us
 }
 
 void PgConnection::fail(const std::string& error) {
@@ -295,7 +378,8 @@ void PgConnection::fail_jobs(const std::string& error) {
         });
         jobs_.pop_front();
     }
-    job_running_ = false;
+    sent_ = 0;
+    current_ = QueryOutcome{};
 }
 
 void PgConnection::close() {
@@ -309,6 +393,7 @@ void PgConnection::close() {
         conn_ = nullptr;
     }
     established_ = false;
+    pipelined_ = false;
     fail_jobs("connection closed");
 }
 

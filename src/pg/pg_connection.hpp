@@ -5,12 +5,18 @@
 //
 // Threading: every method must be called on `executor` (a strand), and every callback runs
 // there. Callbacks may call back into the connection (e.g. send the next query). Queries are
-// queued and run one at a time, in order. A query with parameters runs as a prepared statement:
+// queued and answered in order. A query with parameters runs as a prepared statement:
 // prepared on its first use on this connection, then only executed (Postgres parses and plans
 // it once, not per window). With `prepare_statements` off it is sent as an unnamed statement
 // every time, which a transaction-mode pooler (PgBouncer before 1.21) can carry: a named
 // statement lives on one server connection, and such a pooler may run the next query on
 // another. Not copyable; always held by shared_ptr.
+//
+// Pipelining (`pipeline_depth` > 1): up to that many queries with parameters are on the wire at
+// once, in libpq's pipeline mode, each followed by its own Sync, so one query's error fails only
+// that query and the next still runs. The backend runs them back to back: a connection is no
+// longer limited to one query per round trip. A query without parameters (a multi-statement
+// string) still runs alone, on the simple protocol, once the pipeline has drained.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -52,7 +58,8 @@ public:
     using LostHandler = std::function<void(const std::string& error)>;
 
     PgConnection(boost::asio::any_io_executor executor, std::string conninfo,
-                 std::string application_name, bool prepare_statements = true);
+                 std::string application_name, bool prepare_statements = true,
+                 std::size_t pipeline_depth = 1);
     ~PgConnection();
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
@@ -74,6 +81,10 @@ public:
     void close();
 
     bool is_open() const { return conn_ != nullptr && established_; }
+    /// Queries queued and not yet answered (sent or waiting to be).
+    std::size_t pending() const { return jobs_.size(); }
+    /// Of those, the ones on the wire (at most pipeline_depth).
+    std::size_t on_wire() const { return sent_; }
     int backend_pid() const { return conn_ ? PQbackendPID(conn_) : 0; }
     /// Escapes an identifier (a channel name) with PQescapeIdentifier; "" on failure.
     std::string escape_identifier(std::string_view name) const;
@@ -83,20 +94,24 @@ private:
         std::string sql;
         Params params;
         QueryHandler done;
-        bool preparing = false; // its PQsendPrepare is in flight
+        bool preparing = false; // its PQsendPrepare is in flight; the first result is the prepare's
+        std::string statement;  // the name it is being prepared under
     };
-    static std::string statement_name(std::size_t index);
+    std::string statement_name();
 
     void poll_connect();
     void wait_connect(bool for_write);
     void finish_connect(const std::string& error);
     bool sync_descriptor();
-    void start_next_job();
+    void send_jobs();
+    bool send(Job& job);
+    void finish_job();
     void flush_output();
     void wait_readable();
     void on_readable();
     void drain_notifications();
     void collect_results();
+    void collect_pipelined(PGresult* r);
     void fail(const std::string& error);
     void fail_jobs(const std::string& error);
 
@@ -104,6 +119,7 @@ private:
     std::string conninfo_;
     std::string application_name_;
     bool prepare_statements_;
+    std::size_t pipeline_depth_;
     PGconn* conn_ = nullptr;
     bool established_ = false;
     bool reading_ = false;
@@ -111,12 +127,14 @@ private:
     boost::asio::posix::stream_descriptor socket_;
     boost::asio::steady_timer connect_timer_;
     ConnectHandler connect_done_;
-    std::deque<Job> jobs_;
+    std::deque<Job> jobs_; // in order; the first `sent_` are on the wire
+    std::size_t sent_ = 0;
+    bool pipelined_ = false; // libpq is in pipeline mode
     // sql -> its prepared statement on this connection. Parameterised SQL comes only from the
     // configuration (entity, snapshot and access queries), so this stays small.
     std::unordered_map<std::string, std::string> statements_;
-    bool job_running_ = false;
-    QueryOutcome current_;
+    std::size_t statements_named_ = 0;
+    QueryOutcome current_; // the answer of jobs_.front() so far
     NotifyHandler notify_handler_;
     LostHandler lost_handler_;
 };

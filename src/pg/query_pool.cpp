@@ -15,7 +15,8 @@ constexpr auto kConnectTimeout = std::chrono::seconds(10);
 }
 
 QueryPool::QueryPool(asio::any_io_executor core, const PostgresConfig& config, Metrics& metrics)
-    : core_(core), config_(config), metrics_(metrics) {
+    : core_(core), config_(config), metrics_(metrics),
+      depth_(config.prepared_statements ? static_cast<std::size_t>(config.pipeline_depth) : 1) {
     slots_.resize(static_cast<std::size_t>(config_.query_connections));
 }
 
@@ -51,9 +52,10 @@ void QueryPool::stop() {
 
 void QueryPool::connect(std::size_t index) {
     auto conn = std::make_shared<PgConnection>(core_, config_.conninfo, "deltacast/query",
-                                               config_.prepared_statements);
+                                               config_.prepared_statements, depth_);
     slots_[index].conn = conn;
     slots_[index].ready = false;
+    slots_[index].in_flight = 0;
     conn->on_lost([this, index](const std::string& error) {
         log::get("pg")->warn("query connection lost slot={} error=\"{}\"", index, error);
         slots_[index].ready = false;
@@ -93,7 +95,6 @@ void QueryPool::schedule_reconnect(std::size_t index) {
         return;
     }
     Slot& slot = slots_[index];
-    slot.busy = false;
     if (!slot.retry) {
         slot.retry = std::make_unique<asio::steady_timer>(core_);
     }
@@ -112,15 +113,23 @@ void QueryPool::run(std::string sql, Params params, Handler done) {
 }
 
 void QueryPool::dispatch() {
-    bool any_up = false;
-    for (std::size_t i = 0; i < slots_.size() && !queue_.empty(); ++i) {
-        Slot& slot = slots_[i];
-        if (slot.ready && !slot.busy) {
-            Job job = std::move(queue_.front());
-            queue_.pop_front();
-            run_on(i, std::move(job));
+    while (!queue_.empty()) {
+        std::size_t best = slots_.size();
+        for (std::size_t i = 0; i < slots_.size(); ++i) {
+            const Slot& slot = slots_[i];
+            if (slot.ready && slot.in_flight < depth_ &&
+                (best == slots_.size() || slot.in_flight < slots_[best].in_flight)) {
+                best = i;
+            }
         }
+        if (best == slots_.size()) {
+            break;
+        }
+        Job job = std::move(queue_.front());
+        queue_.pop_front();
+        run_on(best, std::move(job));
     }
+    bool any_up = false;
     for (const auto& slot : slots_) {
         any_up = any_up || slot.ready || slot.failures == 0;
     }
@@ -135,7 +144,7 @@ void QueryPool::dispatch() {
 }
 
 void QueryPool::run_on(std::size_t index, Job job) {
-    slots_[index].busy = true;
+    ++slots_[index].in_flight;
     const auto started = std::chrono::steady_clock::now();
     auto conn = slots_[index].conn;
     conn->query(std::move(job.sql), std::move(job.params),
@@ -149,8 +158,8 @@ void QueryPool::run_on(std::size_t index, Job job) {
                     if (!outcome.ok()) {
                         metrics_.query_errors.fetch_add(1, std::memory_order_relaxed);
                     }
-                    if (slots_[index].conn == conn) {
-                        slots_[index].busy = false;
+                    if (slots_[index].conn == conn && slots_[index].in_flight > 0) {
+                        --slots_[index].in_flight;
                     }
                     done(std::move(outcome));
                     dispatch();

@@ -1,8 +1,10 @@
 #pragma once
 // QueryPool: a small pool of PgConnections (application_name `deltacast/query`) that runs
 // parameterised queries without blocking the loop. Jobs wait in one FIFO queue and go to the
-// first idle connection; a lost connection fails its job and is reconnected with backoff.
-// Each connection sets statement_timeout so a slow query cannot pin it forever.
+// connection with the fewest queries on the wire, each connection pipelining up to
+// postgres.pipeline_depth of them (1 with prepared_statements off: behind a transaction-mode
+// pooler); a lost connection fails its jobs and is reconnected with backoff. Each connection
+// sets statement_timeout so a slow query cannot pin it forever.
 //
 // Threading: all methods must be called on the core strand given at construction; callbacks
 // run there. Callbacks may enqueue more queries.
@@ -43,7 +45,7 @@ private:
     struct Slot {
         std::shared_ptr<PgConnection> conn;
         bool ready = false;
-        bool busy = false;
+        std::size_t in_flight = 0; // jobs handed to conn and not answered yet
         int failures = 0;
         std::unique_ptr<boost::asio::steady_timer> retry;
     };
@@ -61,6 +63,7 @@ private:
     boost::asio::any_io_executor core_;
     const PostgresConfig& config_;
     Metrics& metrics_;
+    std::size_t depth_; // jobs per connection at once
     std::vector<Slot> slots_;
     std::deque<Job> queue_;
     bool stopped_ = false;

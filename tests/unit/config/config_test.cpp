@@ -112,6 +112,7 @@ TEST(ConfigTest, OmittedKeysKeepDefaults) {
     EXPECT_EQ(c.fanout.zstd_chain_log, 8);
     EXPECT_EQ(c.postgres.channel_prefix, "signal:");
     EXPECT_TRUE(c.postgres.prepared_statements);
+    EXPECT_EQ(c.postgres.pipeline_depth, 16);
     EXPECT_EQ(c.log.level, "info");
     EXPECT_TRUE(c.auth.jwt_secret.empty());
     const TopicKindConfig &doc = c.topics.at("doc");
