@@ -156,8 +156,7 @@ void PgConnection::send_jobs() {
         // Joins the pipeline only behind pipelined queries (a query with parameters when the
         // depth allows); a simple query, or any query on a connection without pipelining,
         // waits until nothing is on the wire.
-        const bool pipelines = pipeline_depth_ > 1 && !jobs_[sent_].params.empty();
-        if (sent_ > 0 && (!pipelines || !pipelined_ || sent_ >= pipeline_depth_)) {
+        if (sent_ > 0 && (!pipelines(jobs_[sent_]) || !pipelined_ || sent_ >= pipeline_depth_)) {
             break;
         }
         if (!send(jobs_[sent_])) {
@@ -171,7 +170,7 @@ void PgConnection::send_jobs() {
 }
 
 bool PgConnection::send(Job& job) {
-    const bool pipeline = pipeline_depth_ > 1 && !job.params.empty();
+    const bool pipeline = pipelines(job);
     // Switching modes happens with nothing on the wire (send_jobs), when libpq allows it.
     if (pipeline != pipelined_) {
         if ((pipeline ? PQenterPipelineMode(conn_) : PQexitPipelineMode(conn_)) == 0) {

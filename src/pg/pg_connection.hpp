@@ -98,6 +98,8 @@ private:
         std::string statement;  // the name it is being prepared under
     };
     std::string statement_name();
+    /// A query with parameters goes on the pipeline when the depth allows more than one.
+    bool pipelines(const Job& job) const { return pipeline_depth_ > 1 && !job.params.empty(); }
 
     void poll_connect();
     void wait_connect(bool for_write);

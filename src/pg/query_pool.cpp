@@ -55,7 +55,6 @@ void QueryPool::connect(std::size_t index) {
                                                config_.prepared_statements, depth_);
     slots_[index].conn = conn;
     slots_[index].ready = false;
-    slots_[index].in_flight = 0;
     conn->on_lost([this, index](const std::string& error) {
         log::get("pg")->warn("query connection lost slot={} error=\"{}\"", index, error);
         slots_[index].ready = false;
@@ -117,8 +116,8 @@ void QueryPool::dispatch() {
         std::size_t best = slots_.size();
         for (std::size_t i = 0; i < slots_.size(); ++i) {
             const Slot& slot = slots_[i];
-            if (slot.ready && slot.in_flight < depth_ &&
-                (best == slots_.size() || slot.in_flight < slots_[best].in_flight)) {
+            if (slot.ready && slot.conn->pending() < depth_ &&
+                (best == slots_.size() || slot.conn->pending() < slots_[best].conn->pending())) {
                 best = i;
             }
         }
@@ -144,26 +143,22 @@ void QueryPool::dispatch() {
 }
 
 void QueryPool::run_on(std::size_t index, Job job) {
-    ++slots_[index].in_flight;
     const auto started = std::chrono::steady_clock::now();
-    auto conn = slots_[index].conn;
-    conn->query(std::move(job.sql), std::move(job.params),
-                [this, index, conn, started, done = std::move(job.done)](QueryOutcome outcome) {
-                    const auto elapsed = std::chrono::steady_clock::now() - started;
-                    metrics_.queries.fetch_add(1, std::memory_order_relaxed);
-                    metrics_.query_micros.fetch_add(
-                        static_cast<std::uint64_t>(
-                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
-                        std::memory_order_relaxed);
-                    if (!outcome.ok()) {
-                        metrics_.query_errors.fetch_add(1, std::memory_order_relaxed);
-                    }
-                    if (slots_[index].conn == conn && slots_[index].in_flight > 0) {
-                        --slots_[index].in_flight;
-                    }
-                    done(std::move(outcome));
-                    dispatch();
-                });
+    slots_[index].conn->query(
+        std::move(job.sql), std::move(job.params),
+        [this, started, done = std::move(job.done)](QueryOutcome outcome) {
+            const auto elapsed = std::chrono::steady_clock::now() - started;
+            metrics_.queries.fetch_add(1, std::memory_order_relaxed);
+            metrics_.query_micros.fetch_add(
+                static_cast<std::uint64_t>(
+                    std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
+                std::memory_order_relaxed);
+            if (!outcome.ok()) {
+                metrics_.query_errors.fetch_add(1, std::memory_order_relaxed);
+            }
+            done(std::move(outcome));
+            dispatch();
+        });
 }
 
 } // namespace deltacast::pg

@@ -45,7 +45,6 @@ private:
     struct Slot {
         std::shared_ptr<PgConnection> conn;
         bool ready = false;
-        std::size_t in_flight = 0; // jobs handed to conn and not answered yet
         int failures = 0;
         std::unique_ptr<boost::asio::steady_timer> retry;
     };
@@ -63,7 +62,7 @@ private:
     boost::asio::any_io_executor core_;
     const PostgresConfig& config_;
     Metrics& metrics_;
-    std::size_t depth_; // jobs per connection at once
+    std::size_t depth_; // jobs per connection at once (its pending())
     std::vector<Slot> slots_;
     std::deque<Job> queue_;
     bool stopped_ = false;
